@@ -1,0 +1,788 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The engine's entry points, local faults, the home directory, and the
+ * transfer of copies and ownership. See ivy.h for the protocol.
+ */
+#include "internal.h"
+
+/* ---- emitting actions ------------------------------------------------- */
+
+void ivy_send_msg(struct gvm_ivy *ivy, struct gvm_msg *m)
+{
+	struct gvm_ivy_action a = { .type = GVM_ACT_SEND, .msg = m };
+
+	m->domain = ivy->cfg.domain;
+	m->src = ivy->cfg.self;
+	if (m->type != GVM_MSG_REHOME_DONE)
+		m->region = ivy->cfg.region;
+	if (m->dst != ivy->cfg.self && ivy->stats)
+		ivy->stats->sent[m->type]++;
+	ivy_emit(ivy, &a);
+}
+
+void ivy_send(struct gvm_ivy *ivy, u8 type, u32 dst, u64 pfn, u64 txid,
+	      u64 version, u32 arg, u32 aux, u16 flags)
+{
+	struct gvm_msg m = {
+		.type = type, .flags = flags, .dst = dst, .arg = arg,
+		.aux = aux, .txid = txid, .pfn = pfn, .version = version,
+	};
+
+	ivy_send_msg(ivy, &m);
+}
+
+void ivy_act(struct gvm_ivy *ivy, u8 type, u64 pfn)
+{
+	struct gvm_ivy_action a = { .type = type, .pfn = pfn };
+
+	ivy_emit(ivy, &a);
+}
+
+void ivy_map(struct gvm_ivy *ivy, u64 pfn, bool write)
+{
+	struct gvm_ivy_action a = { .type = GVM_ACT_MAP, .pfn = pfn,
+				    .write = write };
+
+	ivy_emit(ivy, &a);
+}
+
+void ivy_complete(struct gvm_ivy *ivy, u64 pfn, int err)
+{
+	struct gvm_ivy_action a = { .type = GVM_ACT_COMPLETE, .pfn = pfn,
+				    .err = err };
+
+	if (err && ivy->stats)
+		ivy->stats->fault_failures++;
+	ivy_emit(ivy, &a);
+}
+
+void ivy_timer(struct gvm_ivy *ivy, enum gvm_timer timer, u64 pfn, u64 txid)
+{
+	struct gvm_ivy_action a = { .type = GVM_ACT_TIMER, .timer = timer,
+				    .pfn = pfn, .txid = txid };
+
+	ivy_emit(ivy, &a);
+}
+
+/* ---- membership ------------------------------------------------------- */
+
+bool gvm_ivy_alive(const struct gvm_ivy *ivy, u32 node)
+{
+	return node < ivy->cfg.id_space &&
+	       (ivy->alive[node / 64] & (1ULL << (node % 64)));
+}
+
+/* Index of @node in the member list, or GVM_NODE_NONE. */
+u32 ivy_member_index(const struct gvm_ivy *ivy, u32 node)
+{
+	u32 lo = 0, hi = ivy->cfg.nmembers;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (ivy->cfg.members[mid] == node)
+			return mid;
+		if (ivy->cfg.members[mid] < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return GVM_NODE_NONE;
+}
+
+/* The home as seen with @also_alive counted as alive (GVM_NODE_NONE: none). */
+u32 ivy_home_with(const struct gvm_ivy *ivy, u64 pfn, u32 also_alive)
+{
+	u32 n = ivy->cfg.nmembers, slot = pfn % n, i;
+
+	for (i = 0; i < n; i++) {
+		u32 id = ivy->cfg.members[(slot + i) % n];
+
+		if (id == also_alive || gvm_ivy_alive(ivy, id))
+			return id;
+	}
+	return ivy->cfg.self;	/* unreachable: self is alive */
+}
+
+u32 gvm_ivy_home(const struct gvm_ivy *ivy, u64 pfn)
+{
+	return ivy_home_with(ivy, pfn, GVM_NODE_NONE);
+}
+
+/* ---- setup ------------------------------------------------------------ */
+
+int gvm_ivy_cfg_check(const struct gvm_ivy_cfg *cfg)
+{
+	bool self = false, owner = false;
+	u32 i;
+
+	if (!cfg->members || !cfg->nmembers || !cfg->npages ||
+	    !cfg->id_space || cfg->id_space > GVM_MAX_NODES ||
+	    cfg->nmembers > cfg->id_space || !cfg->nwaiters ||
+	    !cfg->inv_split || cfg->inv_split > 256)
+		return -EINVAL;
+	if (cfg->npages > (SIZE_MAX / 4) / sizeof(struct gvm_ivy_page))
+		return -E2BIG;
+	for (i = 0; i < cfg->nmembers; i++) {
+		if (cfg->members[i] >= cfg->id_space ||
+		    (i && cfg->members[i] <= cfg->members[i - 1]))
+			return -EINVAL;
+		self |= cfg->members[i] == cfg->self;
+		owner |= cfg->members[i] == cfg->initial_owner;
+	}
+	return self && owner ? 0 : -EINVAL;
+}
+
+struct ivy_layout {
+	size_t pages, alive, waiters, rehome, total;
+};
+
+static void ivy_layout(const struct gvm_ivy_cfg *cfg, struct ivy_layout *l)
+{
+	size_t rehome_words = DIV_ROUND_UP(cfg->nmembers, 64);
+
+	l->pages = 0;
+	l->alive = l->pages + cfg->npages * sizeof(struct gvm_ivy_page);
+	l->waiters = l->alive + DIV_ROUND_UP(cfg->id_space, 64) * sizeof(u64);
+	l->rehome = l->waiters + cfg->nwaiters * sizeof(struct gvm_ivy_waiter);
+	l->total = l->rehome +
+		   GVM_IVY_MAX_REHOME * rehome_words * sizeof(u64);
+}
+
+size_t gvm_ivy_mem_size(const struct gvm_ivy_cfg *cfg)
+{
+	struct ivy_layout l;
+
+	ivy_layout(cfg, &l);
+	return l.total;
+}
+
+int gvm_ivy_init(struct gvm_ivy *ivy, const struct gvm_ivy_cfg *cfg,
+		 void *mem, const struct gvm_ivy_ops *ops, void *priv,
+		 struct gvm_ivy_stats *stats, struct gvm_range *scratch)
+{
+	struct ivy_layout l;
+	u8 *base = mem;
+	u64 pfn;
+	u32 i;
+	int ret;
+
+	ret = gvm_ivy_cfg_check(cfg);
+	if (ret)
+		return ret;
+	ivy_layout(cfg, &l);
+	memset(ivy, 0, sizeof(*ivy));
+	memset(mem, 0, l.total);
+	ivy->cfg = *cfg;
+	ivy->ops = ops;
+	ivy->priv = priv;
+	ivy->stats = stats;
+	ivy->scratch = scratch;
+	ivy->pages = (struct gvm_ivy_page *)(base + l.pages);
+	ivy->alive = (u64 *)(base + l.alive);
+	ivy->waiters = (struct gvm_ivy_waiter *)(base + l.waiters);
+	ivy->cs.id_space = cfg->id_space;
+	ivy->cs.alloc = ops->alloc;
+	ivy->cs.free = ops->free;
+	ivy->next_txid = 1;
+
+	for (i = 0; i < cfg->nmembers; i++)
+		ivy->alive[cfg->members[i] / 64] |= 1ULL << (cfg->members[i] % 64);
+	ivy->nalive = cfg->nmembers;
+	for (i = 0; i < cfg->nwaiters; i++)
+		ivy->waiters[i].next = i + 1 < cfg->nwaiters ? i + 2 : 0;
+	ivy->free_waiter = 1;
+	for (i = 0; i < GVM_IVY_MAX_REHOME; i++) {
+		ivy->rehome[i].failed = GVM_NODE_NONE;
+		ivy->rehome[i].reported = (u64 *)(base + l.rehome) +
+					  i * DIV_ROUND_UP(cfg->nmembers, 64);
+	}
+
+	for (pfn = 0; pfn < cfg->npages; pfn++) {
+		struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+
+		pg->hint = cfg->initial_owner;
+		pg->dir_owner = gvm_ivy_home(ivy, pfn) == cfg->self ?
+				cfg->initial_owner : GVM_NODE_NONE;
+		/* Untouched pages are zero at the initial owner only. */
+		if (cfg->self == cfg->initial_owner)
+			pg->state = GVM_PG_EXCLUSIVE;
+	}
+	return 0;
+}
+
+void gvm_ivy_destroy(struct gvm_ivy *ivy)
+{
+	u64 pfn;
+
+	for (pfn = 0; pfn < ivy->cfg.npages; pfn++)
+		gvm_copyset_clear(&ivy_page(ivy, pfn)->cs, &ivy->cs);
+}
+
+const char *gvm_page_state_name(unsigned int state)
+{
+	static const char * const names[] = {
+		"invalid", "shared", "owned", "exclusive",
+	};
+
+	return state < ARRAY_SIZE(names) ? names[state] : "?";
+}
+
+/* ---- requester -------------------------------------------------------- */
+
+/* Send (or send again) the local request for @pfn with a fresh txid. */
+void ivy_request(struct gvm_ivy *ivy, u64 pfn)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+
+	pg->txid = ivy_new_txid(ivy);
+	pg->flags &= ~GVM_PGF_RETRY;
+	ivy_send(ivy, pg->want == GVM_WANT_WRITE ? GVM_MSG_WRITE_REQ :
+		 GVM_MSG_READ_REQ, gvm_ivy_home(ivy, pfn), pfn, pg->txid,
+		 0, 0, 0, 0);
+	ivy_timer(ivy, GVM_TIMER_REQUEST, pfn, pg->txid);
+}
+
+static void ivy_request_done(struct gvm_ivy *ivy, u64 pfn, int err)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+
+	pg->want = GVM_WANT_NONE;
+	pg->txid = 0;
+	pg->inv_floor = 0;
+	pg->flags &= ~GVM_PGF_RETRY;
+	ivy_complete(ivy, pfn, err);
+}
+
+int gvm_ivy_fault(struct gvm_ivy *ivy, u64 pfn, bool write)
+{
+	struct gvm_ivy_page *pg;
+
+	if (pfn >= ivy->cfg.npages)
+		return -EINVAL;
+	pg = ivy_page(ivy, pfn);
+	if (write ? pg->state == GVM_PG_EXCLUSIVE : pg->state != GVM_PG_INVALID)
+		return 0;
+	/*
+	 * One request per page: later faults wait for it and fault again,
+	 * so a write behind a pending read upgrades once the read is done.
+	 */
+	if (pg->want)
+		return GVM_IVY_WAIT;
+	pg->want = write ? GVM_WANT_WRITE : GVM_WANT_READ;
+	pg->inv_floor = 0;
+	if (ivy->stats) {
+		if (write)
+			ivy->stats->write_faults++;
+		else
+			ivy->stats->read_faults++;
+	}
+	ivy_request(ivy, pfn);
+	return GVM_IVY_WAIT;
+}
+
+static int ivy_recv_nack(struct gvm_ivy *ivy, const struct gvm_msg *m)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, m->pfn);
+
+	if (!pg->want || m->txid != pg->txid)
+		return -ESTALE;
+	if (m->arg == EAGAIN) {
+		pg->flags |= GVM_PGF_RETRY;
+		ivy_timer(ivy, GVM_TIMER_RETRY, m->pfn, pg->txid);
+		return 0;
+	}
+	ivy_request_done(ivy, m->pfn, -(int)m->arg);
+	return 0;
+}
+
+/* A read copy. Data older than an invalidation seen meanwhile is refused. */
+static int ivy_recv_data(struct gvm_ivy *ivy, const struct gvm_msg *m)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, m->pfn);
+	struct gvm_ivy_action a = { .type = GVM_ACT_INSTALL, .pfn = m->pfn,
+				    .data = m->page };
+
+	if (pg->want != GVM_WANT_READ || m->txid != pg->txid)
+		return -ESTALE;
+	if (!m->page)
+		return -EPROTO;
+	if (m->version < pg->inv_floor) {
+		if (ivy->stats)
+			ivy->stats->retries++;
+		ivy_request(ivy, m->pfn);
+		return 0;
+	}
+	ivy_emit(ivy, &a);
+	pg->state = GVM_PG_SHARED;
+	pg->version = m->version;
+	pg->hint = m->src;
+	ivy_map(ivy, m->pfn, false);
+	ivy_request_done(ivy, m->pfn, 0);
+	return 0;
+}
+
+/*
+ * Ownership arrives. It is the page's only token, so it is taken even when
+ * the local request that asked for it was abandoned: dropping it would lose
+ * the page.
+ */
+static int ivy_recv_grant(struct gvm_ivy *ivy, const struct gvm_msg *m)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, m->pfn);
+	struct gvm_ivy_action a = { .type = GVM_ACT_INSTALL, .pfn = m->pfn,
+				    .data = m->page };
+
+	if (gvm_ivy_is_owner(pg))
+		return -EPROTO;
+	if (m->flags & GVM_F_NODATA) {
+		/* Only a holder of the current copy is spared the data. */
+		if (pg->state != GVM_PG_SHARED || pg->version + 1 != m->version)
+			return -EPROTO;
+	} else {
+		if (!m->page)
+			return -EPROTO;
+		ivy_emit(ivy, &a);
+	}
+	pg->state = GVM_PG_EXCLUSIVE;
+	pg->version = m->version;
+	pg->hint = ivy->cfg.self;
+	ivy_map(ivy, m->pfn, true);
+	if (pg->want)
+		ivy_request_done(ivy, m->pfn, 0);
+	ivy_send(ivy, GVM_MSG_CONFIRM, gvm_ivy_home(ivy, m->pfn), m->pfn,
+		 m->txid, pg->version, 0, 0, 0);
+	return 0;
+}
+
+/* The local copy goes: invalid, unmapped. */
+void ivy_drop_copy(struct gvm_ivy *ivy, u64 pfn)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+
+	pg->state = GVM_PG_INVALID;
+	ivy_act(ivy, GVM_ACT_UNMAP, pfn);
+}
+
+/* ---- owner ------------------------------------------------------------ */
+
+static int ivy_recv_fwd(struct gvm_ivy *ivy, const struct gvm_msg *m)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, m->pfn);
+	bool write = m->type == GVM_MSG_FWD_WRITE;
+	u32 req = m->arg;
+
+	if (!ivy_is_member(ivy, req))
+		return -EPROTO;
+	/* Never hand a page to a failed node: the home will ask us. */
+	if (!gvm_ivy_alive(ivy, req))
+		return -ESTALE;
+	/*
+	 * Only after a failure can a home forward to a node that no longer
+	 * owns the page (or owns it mid-round): send it back with a hint.
+	 */
+	if (!gvm_ivy_is_owner(pg) || (pg->flags & GVM_PGF_ROUND)) {
+		ivy_send(ivy, GVM_MSG_BOUNCE, m->src, m->pfn, m->txid, 0, req,
+			 gvm_ivy_is_owner(pg) ? ivy->cfg.self : pg->hint,
+			 write ? GVM_F_WRITE : 0);
+		return 0;
+	}
+	if (write) {
+		ivy_round_start(ivy, m->pfn, req, m->txid);
+		return 0;
+	}
+	if (req == ivy->cfg.self)
+		return 0;	/* asked before it became the owner */
+	if (pg->state == GVM_PG_EXCLUSIVE) {
+		pg->state = GVM_PG_OWNED;
+		ivy_act(ivy, GVM_ACT_PROTECT, m->pfn);
+	}
+	gvm_copyset_add(&pg->cs, &ivy->cs, req);
+	ivy_send(ivy, GVM_MSG_DATA, req, m->pfn, m->txid, pg->version, 0, 0, 0);
+	return 0;
+}
+
+/* ---- home ------------------------------------------------------------- */
+
+static u32 ivy_waiter_get(struct gvm_ivy *ivy)
+{
+	u32 w = ivy->free_waiter;
+
+	if (w) {
+		ivy->free_waiter = ivy->waiters[w - 1].next;
+		ivy->waiters[w - 1].next = 0;
+	}
+	return w;
+}
+
+static void ivy_waiter_put(struct gvm_ivy *ivy, u32 w)
+{
+	memset(&ivy->waiters[w - 1], 0, sizeof(ivy->waiters[0]));
+	ivy->waiters[w - 1].next = ivy->free_waiter;
+	ivy->free_waiter = w;
+}
+
+/*
+ * Queue a request; a requester has one request per page, so a newer one
+ * replaces its older one in place, and an older one put back in front
+ * (@front) gives way to a newer one already queued. False when full.
+ */
+static bool ivy_dir_enqueue(struct gvm_ivy *ivy, u64 pfn, u32 req, u64 txid,
+			    bool write, bool front)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+	struct gvm_ivy_waiter *wt;
+	u32 w;
+
+	for (w = pg->q_head; w; w = ivy->waiters[w - 1].next) {
+		wt = &ivy->waiters[w - 1];
+		if (wt->requester == req) {
+			if (!front) {
+				wt->txid = txid;
+				wt->write = write;
+			}
+			return true;
+		}
+	}
+	w = ivy_waiter_get(ivy);
+	if (!w)
+		return false;
+	wt = &ivy->waiters[w - 1];
+	wt->requester = req;
+	wt->txid = txid;
+	wt->write = write;
+	if (!pg->q_head) {
+		pg->q_head = w;
+		pg->q_tail = w;
+	} else if (front) {
+		wt->next = pg->q_head;
+		pg->q_head = w;
+	} else {
+		ivy->waiters[pg->q_tail - 1].next = w;
+		pg->q_tail = w;
+	}
+	return true;
+}
+
+/* Drop the requests of a failed node from the queue. */
+void ivy_dir_forget(struct gvm_ivy *ivy, u64 pfn, u32 requester)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+	u32 w = pg->q_head, prev = 0, next;
+
+	while (w) {
+		next = ivy->waiters[w - 1].next;
+		if (ivy->waiters[w - 1].requester == requester) {
+			if (prev)
+				ivy->waiters[prev - 1].next = next;
+			else
+				pg->q_head = next;
+			if (pg->q_tail == w)
+				pg->q_tail = prev;
+			ivy_waiter_put(ivy, w);
+		} else {
+			prev = w;
+		}
+		w = next;
+	}
+}
+
+static void ivy_dir_dispatch(struct gvm_ivy *ivy, u64 pfn, u32 req, u64 txid,
+			     bool write)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+
+	if (write) {
+		pg->dir |= GVM_DIR_LOCKED;
+		pg->dir_req = req;
+		pg->dir_txid = txid;
+	}
+	ivy_send(ivy, write ? GVM_MSG_FWD_WRITE : GVM_MSG_FWD_READ,
+		 pg->dir_owner, pfn, txid, 0, req, 0, 0);
+}
+
+/* Serve waiting requests in order until one takes the lock. */
+void ivy_dir_drain(struct gvm_ivy *ivy, u64 pfn)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+
+	while (pg->q_head && !(pg->dir & GVM_DIR_BUSY)) {
+		u32 w = pg->q_head;
+		struct gvm_ivy_waiter wt = ivy->waiters[w - 1];
+
+		pg->q_head = wt.next;
+		if (!pg->q_head)
+			pg->q_tail = 0;
+		ivy_waiter_put(ivy, w);
+		if (pg->dir & GVM_DIR_LOST)
+			ivy_send(ivy, GVM_MSG_NACK, wt.requester, pfn, wt.txid,
+				 0, EHOSTDOWN, 0, 0);
+		else
+			ivy_dir_dispatch(ivy, pfn, wt.requester, wt.txid,
+					 wt.write);
+	}
+}
+
+/* The owner failed with the only valid copy: fail every fault, loudly. */
+void ivy_dir_lost(struct gvm_ivy *ivy, u64 pfn)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+
+	if ((pg->dir & GVM_DIR_LOCKED) && gvm_ivy_alive(ivy, pg->dir_req))
+		ivy_send(ivy, GVM_MSG_NACK, pg->dir_req, pfn, pg->dir_txid, 0,
+			 EHOSTDOWN, 0, 0);
+	pg->dir = GVM_DIR_LOST;
+	pg->dir_owner = GVM_NODE_NONE;
+	pg->dir_req = 0;
+	pg->dir_txid = 0;
+	if (ivy->stats)
+		ivy->stats->pages_lost++;
+	ivy_act(ivy, GVM_ACT_PAGE_LOST, pfn);
+	ivy_dir_drain(ivy, pfn);
+}
+
+/*
+ * @owner holds the page at @version (a CONFIRM or an ANNOUNCE). Versions
+ * grow with every change of writer, so the highest claim is the newest and
+ * claims may arrive in any order after a failure. Non-homes record claims
+ * too: one sent by a node that already knows the home failed is how the
+ * next home learns about a transfer it did not see.
+ */
+void ivy_dir_claim(struct gvm_ivy *ivy, u64 pfn, u32 owner, u64 version,
+		   bool ends_txn)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+
+	if (ends_txn) {
+		pg->dir &= ~(GVM_DIR_LOCKED | GVM_DIR_QUERY);
+		pg->dir_req = 0;
+		pg->dir_txid = 0;
+	}
+	if (pg->dir_owner == GVM_NODE_NONE ||
+	    (pg->dir & (GVM_DIR_LOST | GVM_DIR_UNKNOWN)) ||
+	    version >= pg->dir_version) {
+		pg->dir_owner = owner;
+		pg->dir_version = version;
+		pg->dir &= ~(GVM_DIR_LOST | GVM_DIR_UNKNOWN);
+	} else if (ivy->stats) {
+		ivy->stats->stale++;
+	}
+	if (gvm_ivy_home(ivy, pfn) == ivy->cfg.self)
+		ivy_dir_drain(ivy, pfn);
+}
+
+static int ivy_recv_request(struct gvm_ivy *ivy, const struct gvm_msg *m)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, m->pfn);
+	bool write = m->type == GVM_MSG_WRITE_REQ;
+
+	/* The requester knows of a failure we have not heard of yet. */
+	if (gvm_ivy_home(ivy, m->pfn) != ivy->cfg.self) {
+		ivy_send(ivy, GVM_MSG_NACK, m->src, m->pfn, m->txid, 0, EAGAIN,
+			 0, 0);
+		return 0;
+	}
+	if (pg->dir & GVM_DIR_LOST) {
+		ivy_send(ivy, GVM_MSG_NACK, m->src, m->pfn, m->txid, 0,
+			 EHOSTDOWN, 0, 0);
+		return 0;
+	}
+	if (!(pg->dir & GVM_DIR_BUSY) && !pg->q_head) {
+		ivy_dir_dispatch(ivy, m->pfn, m->src, m->txid, write);
+		return 0;
+	}
+	if (!ivy_dir_enqueue(ivy, m->pfn, m->src, m->txid, write, false))
+		ivy_send(ivy, GVM_MSG_NACK, m->src, m->pfn, m->txid, 0, EAGAIN,
+			 0, 0);
+	return 0;
+}
+
+static int ivy_recv_confirm(struct gvm_ivy *ivy, const struct gvm_msg *m)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, m->pfn);
+	bool ends = (pg->dir & GVM_DIR_LOCKED) && pg->dir_txid == m->txid &&
+		    pg->dir_req == m->src;
+
+	ivy_dir_claim(ivy, m->pfn, m->src, m->version, ends);
+	return 0;
+}
+
+/* A request goes back to the head of the queue (NACKed if it is full). */
+static void ivy_dir_push_front(struct gvm_ivy *ivy, u64 pfn, u32 req,
+			       u64 txid, bool write)
+{
+	if (gvm_ivy_alive(ivy, req) &&
+	    !ivy_dir_enqueue(ivy, pfn, req, txid, write, true))
+		ivy_send(ivy, GVM_MSG_NACK, req, pfn, txid, 0, EAGAIN, 0, 0);
+}
+
+/* Unlock and put the locked write back at the head of the queue. */
+void ivy_dir_requeue(struct gvm_ivy *ivy, u64 pfn)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+	u32 req = pg->dir_req;
+	u64 txid = pg->dir_txid;
+
+	if (!(pg->dir & GVM_DIR_LOCKED))
+		return;
+	pg->dir &= ~GVM_DIR_LOCKED;
+	pg->dir_req = 0;
+	pg->dir_txid = 0;
+	ivy_dir_push_front(ivy, pfn, req, txid, true);
+}
+
+/*
+ * A forward came back unserved (only after a failure, or from an owner
+ * busy with a round): queue it first again and find the owner.
+ */
+static int ivy_recv_bounce(struct gvm_ivy *ivy, const struct gvm_msg *m)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, m->pfn);
+	bool write = m->flags & GVM_F_WRITE;
+	u32 req = m->arg, hint = m->aux;
+
+	if (gvm_ivy_home(ivy, m->pfn) != ivy->cfg.self)
+		return -ESTALE;
+	if (write) {
+		if (!(pg->dir & GVM_DIR_LOCKED) || pg->dir_txid != m->txid ||
+		    pg->dir_req != req)
+			return -ESTALE;
+		ivy_dir_requeue(ivy, m->pfn);
+	} else {
+		ivy_dir_push_front(ivy, m->pfn, req, m->txid, false);
+	}
+	if ((pg->dir & GVM_DIR_LOST) ||
+	    (pg->dir & GVM_DIR_BUSY & ~GVM_DIR_RETRY) ||
+	    m->src != pg->dir_owner) {
+		/* Our pointer moved on meanwhile: try it. */
+		ivy_dir_drain(ivy, m->pfn);
+	} else if (hint == m->src || hint == GVM_NODE_NONE) {
+		/* The owner is mid-round, or a CONFIRM is on its way. */
+		if (!(pg->dir & GVM_DIR_RETRY)) {
+			pg->dir |= GVM_DIR_RETRY;
+			ivy_timer(ivy, GVM_TIMER_HOME, m->pfn, 0);
+		}
+	} else if (!gvm_ivy_alive(ivy, hint)) {
+		/* It went to a node that failed since: lost, loudly. */
+		ivy_dir_lost(ivy, m->pfn);
+	} else {
+		/* Follow the page the way it went. */
+		pg->dir_owner = hint;
+		ivy_dir_drain(ivy, m->pfn);
+	}
+	return 0;
+}
+
+/* ---- entry points ----------------------------------------------------- */
+
+static bool ivy_msg_has_page(u8 type)
+{
+	return type != GVM_MSG_REHOME_DONE;
+}
+
+int gvm_ivy_recv(struct gvm_ivy *ivy, const struct gvm_msg *m)
+{
+	int ret;
+
+	if (m->type == 0 || m->type > GVM_MSG_MAX ||
+	    m->domain != ivy->cfg.domain || m->dst != ivy->cfg.self ||
+	    (ivy_msg_has_page(m->type) &&
+	     (m->region != ivy->cfg.region || m->pfn >= ivy->cfg.npages)))
+		return -EINVAL;
+	if (!ivy_is_member(ivy, m->src))
+		return -EPROTO;
+	/* Frames from a failed node are dropped by the transport; be sure. */
+	if (!gvm_ivy_alive(ivy, m->src)) {
+		ret = -ESTALE;
+		goto out;
+	}
+	if (ivy->stats)
+		ivy->stats->received[m->type]++;
+
+	switch (m->type) {
+	case GVM_MSG_READ_REQ:
+	case GVM_MSG_WRITE_REQ:
+		ret = ivy_recv_request(ivy, m);
+		break;
+	case GVM_MSG_FWD_READ:
+	case GVM_MSG_FWD_WRITE:
+		ret = ivy_recv_fwd(ivy, m);
+		break;
+	case GVM_MSG_DATA:
+		ret = ivy_recv_data(ivy, m);
+		break;
+	case GVM_MSG_GRANT:
+		ret = ivy_recv_grant(ivy, m);
+		break;
+	case GVM_MSG_CONFIRM:
+		ret = ivy_recv_confirm(ivy, m);
+		break;
+	case GVM_MSG_INV:
+		ret = ivy_recv_inv(ivy, m);
+		break;
+	case GVM_MSG_INV_ACK:
+		ret = ivy_recv_inv_ack(ivy, m);
+		break;
+	case GVM_MSG_NACK:
+		ret = ivy_recv_nack(ivy, m);
+		break;
+	case GVM_MSG_BOUNCE:
+		ret = ivy_recv_bounce(ivy, m);
+		break;
+	case GVM_MSG_QUERY:
+		ret = ivy_recv_query(ivy, m);
+		break;
+	case GVM_MSG_ANNOUNCE:
+		ret = ivy_recv_announce(ivy, m);
+		break;
+	case GVM_MSG_REHOME_DONE:
+		ret = ivy_recv_rehome_done(ivy, m);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+out:
+	if (ivy->stats) {
+		if (ret == -ESTALE)
+			ivy->stats->stale++;
+		else if (ret == -EPROTO)
+			ivy->stats->protocol_errors++;
+	}
+	/* A stale message is normal traffic, not an error of the caller. */
+	return ret == -ESTALE ? 0 : ret;
+}
+
+int gvm_ivy_timer(struct gvm_ivy *ivy, enum gvm_timer timer, u64 pfn,
+		  u64 txid)
+{
+	struct gvm_ivy_page *pg;
+
+	if (pfn >= ivy->cfg.npages)
+		return -EINVAL;
+	pg = ivy_page(ivy, pfn);
+	switch (timer) {
+	case GVM_TIMER_RETRY:
+		if (pg->want && (pg->flags & GVM_PGF_RETRY) &&
+		    pg->txid == txid) {
+			if (ivy->stats)
+				ivy->stats->retries++;
+			ivy_request(ivy, pfn);
+		}
+		return 0;
+	case GVM_TIMER_REQUEST:
+		if (pg->want && !(pg->flags & GVM_PGF_RETRY) &&
+		    pg->txid == txid) {
+			if (ivy->stats)
+				ivy->stats->timeouts++;
+			ivy_request(ivy, pfn);
+		}
+		return 0;
+	case GVM_TIMER_HOME:
+		if (pg->dir & GVM_DIR_RETRY) {
+			pg->dir &= ~GVM_DIR_RETRY;
+			ivy_dir_drain(ivy, pfn);
+		}
+		return 0;
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Node failure. Membership tells the engine a node failed (or a message
+ * naming the failure arrives first); every role the node played is then
+ * settled page by page:
+ *
+ *  - home: a transaction the failed node was part of is resolved by asking
+ *    the other party (QUERY); a page whose owner failed is LOST, and faults
+ *    on it fail with -EHOSTDOWN instead of returning zeros;
+ *  - new home: pages whose home failed move to the next live member, which
+ *    learns their owners from ANNOUNCEs and waits until every survivor has
+ *    sent REHOME_DONE before calling an unclaimed page lost;
+ *  - owner: a round for the failed requester is abandoned, a round that
+ *    may include the failed node is restarted;
+ *  - relay: a subtree that may include the failed node reports it up;
+ *  - requester: requests in flight are sent again to the (new) home.
+ *
+ * A claim that arrives after a page was declared lost (a GRANT that was in
+ * flight between survivors) brings it back: see ivy_dir_claim().
+ */
+#include "internal.h"
+
+/* First member at or after index @i that is alive or is @also_alive. */
+static u32 ivy_succ_with(const struct gvm_ivy *ivy, u32 i, u32 also_alive)
+{
+	u32 n = ivy->cfg.nmembers, k;
+
+	for (k = 0; k < n; k++) {
+		u32 id = ivy->cfg.members[(i + k) % n];
+
+		if (id == also_alive || gvm_ivy_alive(ivy, id))
+			return id;
+	}
+	return ivy->cfg.self;
+}
+
+/* ---- rehoming barriers ------------------------------------------------ */
+
+static struct gvm_ivy_rehome *ivy_rehome_find(struct gvm_ivy *ivy, u32 failed)
+{
+	u32 i;
+
+	for (i = 0; i < GVM_IVY_MAX_REHOME; i++)
+		if (ivy->rehome[i].failed == failed)
+			return &ivy->rehome[i];
+	return NULL;
+}
+
+static struct gvm_ivy_rehome *ivy_rehome_new(struct gvm_ivy *ivy, u32 failed)
+{
+	struct gvm_ivy_rehome *rh = ivy_rehome_find(ivy, GVM_NODE_NONE);
+	u32 i;
+
+	if (!rh)
+		return NULL;
+	rh->failed = failed;
+	rh->missing = 0;
+	for (i = 0; i < ivy->cfg.nmembers; i++) {
+		u32 id = ivy->cfg.members[i];
+
+		if (id != ivy->cfg.self && gvm_ivy_alive(ivy, id))
+			rh->missing++;
+		else
+			rh->reported[i / 64] |= 1ULL << (i % 64);
+	}
+	return rh;
+}
+
+/* Every survivor has announced: what nobody claimed is lost. */
+static void ivy_rehome_complete(struct gvm_ivy *ivy, struct gvm_ivy_rehome *rh)
+{
+	u64 pfn;
+
+	for (pfn = 0; pfn < ivy->cfg.npages; pfn++) {
+		struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+
+		if ((pg->dir & GVM_DIR_UNKNOWN) && pg->dir_owner == rh->failed)
+			ivy_dir_lost(ivy, pfn);
+	}
+	memset(rh->reported, 0,
+	       DIV_ROUND_UP(ivy->cfg.nmembers, 64) * sizeof(u64));
+	rh->failed = GVM_NODE_NONE;
+	rh->missing = 0;
+}
+
+static void ivy_rehome_mark(struct gvm_ivy *ivy, struct gvm_ivy_rehome *rh,
+			    u32 node)
+{
+	u32 i = ivy_member_index(ivy, node);
+
+	if (i == GVM_NODE_NONE || (rh->reported[i / 64] & (1ULL << (i % 64))))
+		return;
+	rh->reported[i / 64] |= 1ULL << (i % 64);
+	if (!--rh->missing)
+		ivy_rehome_complete(ivy, rh);
+}
+
+/* ---- per page --------------------------------------------------------- */
+
+/* We are and stay the home of @pfn; @failed took part in it. */
+static void ivy_home_node_down(struct gvm_ivy *ivy, u64 pfn, u32 failed)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+
+	ivy_dir_forget(ivy, pfn, failed);
+	if (pg->dir & GVM_DIR_QUERY) {
+		/* The party we asked failed too: nobody can have the page. */
+		if (failed == pg->dir_req || failed == pg->dir_owner)
+			ivy_dir_lost(ivy, pfn);
+		return;
+	}
+	if (pg->dir & GVM_DIR_LOCKED) {
+		u32 ask;
+
+		if (pg->dir_req == failed && pg->dir_owner == failed) {
+			ivy_dir_lost(ivy, pfn);
+			return;
+		}
+		if (pg->dir_req == failed)
+			ask = pg->dir_owner;	/* did it hand the page over? */
+		else if (pg->dir_owner == failed)
+			ask = pg->dir_req;	/* did the page reach it? */
+		else
+			return;
+		pg->dir |= GVM_DIR_QUERY;
+		ivy_send(ivy, GVM_MSG_QUERY, ask, pfn, pg->dir_txid, 0, failed,
+			 0, 0);
+		return;
+	}
+	if (pg->dir_owner == failed &&
+	    !(pg->dir & (GVM_DIR_LOST | GVM_DIR_UNKNOWN)))
+		ivy_dir_lost(ivy, pfn);
+}
+
+/* @failed was the home of @pfn; we are the next one. */
+static void ivy_home_inherit(struct gvm_ivy *ivy, u64 pfn, u32 failed,
+			     struct gvm_ivy_rehome *rh)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+
+	pg->dir = 0;
+	pg->dir_req = 0;
+	pg->dir_txid = 0;
+	if (gvm_ivy_is_owner(pg)) {
+		pg->dir_owner = ivy->cfg.self;
+		pg->dir_version = pg->version;
+	} else if (pg->dir_owner != GVM_NODE_NONE) {
+		/* A claim reached us before the failure did. */
+		if (!gvm_ivy_alive(ivy, pg->dir_owner))
+			ivy_dir_lost(ivy, pfn);
+	} else if (rh) {
+		pg->dir = GVM_DIR_UNKNOWN;
+		pg->dir_owner = failed;
+	} else {
+		/* No room to wait: call it lost now, a late claim revives it. */
+		ivy_dir_lost(ivy, pfn);
+	}
+}
+
+static void ivy_page_node_down(struct gvm_ivy *ivy, u64 pfn, u32 failed,
+			       struct gvm_ivy_rehome *rh)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+	u32 old_home = ivy_home_with(ivy, pfn, failed);
+	u32 new_home = gvm_ivy_home(ivy, pfn);
+
+	/* Owner first: an abandoned round moves the version the home records. */
+	if (gvm_ivy_is_owner(pg)) {
+		if (pg->flags & GVM_PGF_ROUND) {
+			if (pg->round.req == failed)
+				ivy_round_abort(ivy, pfn);
+			else if (gvm_copyset_test(&pg->cs, &ivy->cs, failed))
+				ivy_round_restart(ivy, pfn);
+		}
+		if (old_home == failed && new_home != ivy->cfg.self)
+			ivy_send(ivy, GVM_MSG_ANNOUNCE, new_home, pfn, 0,
+				 pg->version, 0, GVM_NODE_NONE, 0);
+	}
+	if (old_home == ivy->cfg.self)
+		ivy_home_node_down(ivy, pfn, failed);
+	else if (old_home == failed && new_home == ivy->cfg.self)
+		ivy_home_inherit(ivy, pfn, failed, rh);
+	ivy_relay_fail(ivy, pfn, failed);
+	if (pg->want) {
+		/* Whoever was to answer may be gone: ask again. */
+		if (ivy->stats)
+			ivy->stats->retries++;
+		ivy_request(ivy, pfn);
+	}
+}
+
+int ivy_learn_down(struct gvm_ivy *ivy, u32 failed)
+{
+	struct gvm_ivy_action a = { .type = GVM_ACT_NODE_DEAD, .node = failed };
+	struct gvm_ivy_rehome *rh = NULL;
+	u32 fi = ivy_member_index(ivy, failed), i;
+	u64 pfn;
+
+	if (failed == ivy->cfg.self || fi == GVM_NODE_NONE ||
+	    !gvm_ivy_alive(ivy, failed))
+		return 0;
+	ivy->alive[failed / 64] &= ~(1ULL << (failed % 64));
+	ivy->nalive--;
+	ivy_emit(ivy, &a);
+
+	/* The failed home's pages all move to the next live member. */
+	if (ivy_succ_with(ivy, fi, GVM_NODE_NONE) == ivy->cfg.self)
+		rh = ivy_rehome_new(ivy, failed);
+	for (pfn = 0; pfn < ivy->cfg.npages; pfn++)
+		ivy_page_node_down(ivy, pfn, failed, rh);
+
+	/*
+	 * Tell the new home we have announced everything it inherits: the
+	 * failed node's pages, and those it had inherited from earlier
+	 * failures.
+	 */
+	for (i = 0; i < ivy->cfg.nmembers; i++) {
+		u32 id = ivy->cfg.members[i], succ;
+
+		if (gvm_ivy_alive(ivy, id) || ivy_succ_with(ivy, i, failed) != failed)
+			continue;
+		succ = ivy_succ_with(ivy, i, GVM_NODE_NONE);
+		if (succ != ivy->cfg.self)
+			ivy_send(ivy, GVM_MSG_REHOME_DONE, succ, 0, 0, 0, id,
+				 0, 0);
+	}
+
+	/* The failed node will not report to barriers still open. */
+	for (i = 0; i < GVM_IVY_MAX_REHOME; i++) {
+		struct gvm_ivy_rehome *open = &ivy->rehome[i];
+
+		if (open->failed == GVM_NODE_NONE)
+			continue;
+		if (!open->missing)
+			ivy_rehome_complete(ivy, open);
+		else
+			ivy_rehome_mark(ivy, open, failed);
+	}
+	return 0;
+}
+
+int gvm_ivy_node_down(struct gvm_ivy *ivy, u32 node)
+{
+	if (node == ivy->cfg.self || !ivy_is_member(ivy, node))
+		return -EINVAL;
+	return ivy_learn_down(ivy, node);
+}
+
+/* ---- messages --------------------------------------------------------- */
+
+/* The home asks how a transaction with a failed party ended. */
+int ivy_recv_query(struct gvm_ivy *ivy, const struct gvm_msg *m)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, m->pfn);
+
+	if (!ivy_is_member(ivy, m->arg))
+		return -EPROTO;
+	if (m->arg == ivy->cfg.self)
+		return -ESTALE;
+	ivy_learn_down(ivy, m->arg);
+	if (gvm_ivy_is_owner(pg))
+		ivy_send(ivy, GVM_MSG_ANNOUNCE, m->src, m->pfn, m->txid,
+			 pg->version, 0, GVM_NODE_NONE, 0);
+	else
+		ivy_send(ivy, GVM_MSG_ANNOUNCE, m->src, m->pfn, m->txid, 0, 0,
+			 pg->hint, GVM_F_DISOWN);
+	return 0;
+}
+
+int ivy_recv_announce(struct gvm_ivy *ivy, const struct gvm_msg *m)
+{
+	struct gvm_ivy_page *pg = ivy_page(ivy, m->pfn);
+	bool ends = (pg->dir & GVM_DIR_QUERY) && m->txid &&
+		    pg->dir_txid == m->txid;
+
+	if (!(m->flags & GVM_F_DISOWN)) {
+		ivy_dir_claim(ivy, m->pfn, m->src, m->version, ends);
+		return 0;
+	}
+	if (!ends)
+		return -ESTALE;
+	/*
+	 * The survivor of the transaction does not have the page: it was
+	 * with the failed party, or on its way to it. Its hint is no better
+	 * than a guess, so the page is lost (a late claim revives it).
+	 */
+	ivy_dir_lost(ivy, m->pfn);
+	return 0;
+}
+
+int ivy_recv_rehome_done(struct gvm_ivy *ivy, const struct gvm_msg *m)
+{
+	struct gvm_ivy_rehome *rh;
+
+	if (!ivy_is_member(ivy, m->arg) || m->arg == ivy->cfg.self)
+		return -EPROTO;
+	ivy_learn_down(ivy, m->arg);
+	rh = ivy_rehome_find(ivy, m->arg);
+	if (!rh)
+		return -ESTALE;
+	ivy_rehome_mark(ivy, rh, m->src);
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the engine's files: engine.c (faults, requests, the
+ * home directory, data and ownership transfer), invalidate.c (rounds, the
+ * relay tree, acks) and failure.c (node failure, queries, rehoming).
+ */
+#ifndef _GVM_IVY_INTERNAL_H
+#define _GVM_IVY_INTERNAL_H
+
+#include "ivy.h"
+
+static inline struct gvm_ivy_page *ivy_page(struct gvm_ivy *ivy, u64 pfn)
+{
+	return &ivy->pages[pfn];
+}
+
+static inline void ivy_emit(struct gvm_ivy *ivy, const struct gvm_ivy_action *a)
+{
+	ivy->ops->emit(ivy->priv, a);
+}
+
+#define IVY_TXID_SHIFT	40
+
+static inline u64 ivy_new_txid(struct gvm_ivy *ivy)
+{
+	/* Unique across the domain: the node id sits above the counter. */
+	return ((u64)(ivy->cfg.self + 1) << IVY_TXID_SHIFT) |
+	       (ivy->next_txid++ & ((1ULL << IVY_TXID_SHIFT) - 1));
+}
+
+void ivy_send(struct gvm_ivy *ivy, u8 type, u32 dst, u64 pfn, u64 txid,
+	      u64 version, u32 arg, u32 aux, u16 flags);
+void ivy_send_msg(struct gvm_ivy *ivy, struct gvm_msg *m);
+void ivy_act(struct gvm_ivy *ivy, u8 type, u64 pfn);
+void ivy_map(struct gvm_ivy *ivy, u64 pfn, bool write);
+void ivy_complete(struct gvm_ivy *ivy, u64 pfn, int err);
+void ivy_timer(struct gvm_ivy *ivy, enum gvm_timer timer, u64 pfn, u64 txid);
+u32 ivy_home_with(const struct gvm_ivy *ivy, u64 pfn, u32 also_alive);
+u32 ivy_member_index(const struct gvm_ivy *ivy, u32 node);
+
+static inline bool ivy_is_member(const struct gvm_ivy *ivy, u32 node)
+{
+	return ivy_member_index(ivy, node) != GVM_NODE_NONE;
+}
+
+/* engine.c */
+void ivy_request(struct gvm_ivy *ivy, u64 pfn);
+void ivy_dir_drain(struct gvm_ivy *ivy, u64 pfn);
+void ivy_dir_lost(struct gvm_ivy *ivy, u64 pfn);
+void ivy_dir_requeue(struct gvm_ivy *ivy, u64 pfn);
+void ivy_dir_claim(struct gvm_ivy *ivy, u64 pfn, u32 owner, u64 version,
+		   bool ends_txn);
+void ivy_dir_forget(struct gvm_ivy *ivy, u64 pfn, u32 requester);
+void ivy_drop_copy(struct gvm_ivy *ivy, u64 pfn);
+
+/* invalidate.c */
+void ivy_round_start(struct gvm_ivy *ivy, u64 pfn, u32 req, u64 txid);
+void ivy_round_restart(struct gvm_ivy *ivy, u64 pfn);
+void ivy_round_abort(struct gvm_ivy *ivy, u64 pfn);
+void ivy_round_finish(struct gvm_ivy *ivy, u64 pfn);
+void ivy_relay_fail(struct gvm_ivy *ivy, u64 pfn, u32 failed);
+int ivy_recv_inv(struct gvm_ivy *ivy, const struct gvm_msg *m);
+int ivy_recv_inv_ack(struct gvm_ivy *ivy, const struct gvm_msg *m);
+
+/* failure.c */
+int ivy_learn_down(struct gvm_ivy *ivy, u32 node);
+int ivy_recv_query(struct gvm_ivy *ivy, const struct gvm_msg *m);
+int ivy_recv_announce(struct gvm_ivy *ivy, const struct gvm_msg *m);
+int ivy_recv_rehome_done(struct gvm_ivy *ivy, const struct gvm_msg *m);
+
+#endif /* _GVM_IVY_INTERNAL_H */
