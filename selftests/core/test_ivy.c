@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Engine unit tests: each message type and transition on a small cluster
+ * (selftests/mc/cluster.c) driven step by step, the message counts of the
+ * fault paths, failures, and bad input.
+ */
+#include "kselftest_harness.h"
+#include "../mc/cluster.h"
+
+static struct cl_state S;
+
+static void *malloc_for_selftest(size_t bytes)
+{
+	return malloc(bytes);
+}
+
+static void free_for_selftest(void *p, size_t bytes)
+{
+	free(p);
+}
+
+static void setup(u32 nodes, u32 pages, u32 inv_flat, u32 inv_split,
+		  u32 nwaiters)
+{
+	struct cl_config c = {
+		.nodes = nodes, .pages = pages, .ops = 100,
+		.inv_flat = inv_flat, .inv_split = inv_split,
+		.nwaiters = nwaiters, .crash = 1,
+	};
+
+	cl_setup(&c);
+	cl_init(&S);
+	memset(cl_stats(), 0, sizeof(*cl_stats()));
+}
+
+static int apply(u8 kind, u8 a, u8 b)
+{
+	struct cl_trans t = { kind, a, b };
+
+	return cl_apply(&S, &t);
+}
+
+/* Deliver messages (lowest channel first) until none is left. */
+static int run(void)
+{
+	u32 i, j, n = 0;
+	bool more = true;
+
+	while (more) {
+		more = false;
+		for (i = 0; i < cl_cfg.nodes && !more; i++)
+			for (j = 0; j < cl_cfg.nodes && !more; j++)
+				if (S.chan[i][j].len && !S.node[j].crashed) {
+					if (apply(CL_T_DELIVER, i, j))
+						return -1;
+					more = true;
+					n++;
+				}
+	}
+	return n;
+}
+
+static int access_page(u32 node, bool write, u32 pfn)
+{
+	if (apply(CL_T_START, node, (write << 4) | pfn))
+		return -1;
+	return run();
+}
+
+static const struct gvm_ivy_page *pg(u32 node, u32 pfn)
+{
+	return &S.node[node].ivy.pages[pfn];
+}
+
+static u64 sent(u8 type)
+{
+	return cl_stats()->sent[type];
+}
+
+static u64 sent_total(void)
+{
+	u64 n = 0;
+	int t;
+
+	for (t = 1; t <= GVM_MSG_MAX; t++)
+		n += sent(t);
+	return n;
+}
+
+static int inject(u32 dst, struct gvm_msg m)
+{
+	m.domain = 1;
+	m.dst = dst;
+	if (m.type != GVM_MSG_REHOME_DONE)
+		m.region = 1;
+	return gvm_ivy_recv(&S.node[dst].ivy, &m);
+}
+
+/* Home of page p is node p % n; node 0 owns every page at start. */
+
+TEST(read_fault_takes_three_messages)
+{
+	setup(3, 2, 8, 0, 8);
+	ASSERT_LE(0, access_page(2, false, 1));
+	EXPECT_EQ(1, sent(GVM_MSG_READ_REQ));
+	EXPECT_EQ(1, sent(GVM_MSG_FWD_READ));
+	EXPECT_EQ(1, sent(GVM_MSG_DATA));
+	EXPECT_EQ(3, sent_total());
+	EXPECT_EQ(GVM_PG_SHARED, pg(2, 1)->state);
+	EXPECT_EQ(GVM_PG_OWNED, pg(0, 1)->state);
+	EXPECT_TRUE(gvm_copyset_test(&pg(0, 1)->cs, &S.node[0].ivy.cs, 2));
+	EXPECT_EQ(S.latest[1], S.node[2].value[1]);
+	EXPECT_EQ(1, S.node[2].ops_done);
+	EXPECT_STREQ("", cl_error);
+}
+
+TEST(read_fault_home_is_owner_takes_two)
+{
+	setup(3, 2, 8, 0, 8);
+	ASSERT_LE(0, access_page(1, false, 0));
+	EXPECT_EQ(2, sent_total());
+	EXPECT_EQ(0, sent(GVM_MSG_FWD_READ));	/* loopback, not sent */
+	EXPECT_EQ(GVM_PG_SHARED, pg(1, 0)->state);
+}
+
+TEST(write_fault_moves_ownership)
+{
+	setup(3, 2, 8, 0, 8);
+	ASSERT_LE(0, access_page(2, true, 1));
+	EXPECT_EQ(1, sent(GVM_MSG_WRITE_REQ));
+	EXPECT_EQ(1, sent(GVM_MSG_FWD_WRITE));
+	EXPECT_EQ(1, sent(GVM_MSG_GRANT));
+	EXPECT_EQ(1, sent(GVM_MSG_CONFIRM));
+	EXPECT_EQ(4, sent_total());
+	EXPECT_EQ(GVM_PG_EXCLUSIVE, pg(2, 1)->state);
+	EXPECT_EQ(1, pg(2, 1)->version);
+	EXPECT_EQ(GVM_PG_INVALID, pg(0, 1)->state);
+	EXPECT_EQ(2, pg(1, 1)->dir_owner);
+	EXPECT_EQ(1, pg(1, 1)->dir_version);
+	EXPECT_EQ(0, pg(1, 1)->dir & GVM_DIR_LOCKED);
+	EXPECT_EQ(S.latest[1], S.node[2].value[1]);
+}
+
+TEST(upgrade_of_current_copy_sends_no_data)
+{
+	setup(3, 2, 8, 0, 8);
+	ASSERT_LE(0, access_page(2, false, 1));
+	ASSERT_EQ(0, apply(CL_T_START, 2, 0x10 | 1));
+	ASSERT_EQ(0, apply(CL_T_DELIVER, 2, 1));	/* WRITE_REQ */
+	ASSERT_EQ(0, apply(CL_T_DELIVER, 1, 0));	/* FWD_WRITE */
+	ASSERT_EQ(1, S.chan[0][2].len);
+	EXPECT_EQ(GVM_MSG_GRANT, S.chan[0][2].q[0].type);
+	EXPECT_EQ(GVM_F_NODATA, S.chan[0][2].q[0].flags);
+	EXPECT_EQ(0, S.chan[0][2].q[0].has_page);
+	ASSERT_LE(0, run());
+	EXPECT_EQ(GVM_PG_EXCLUSIVE, pg(2, 1)->state);
+	EXPECT_EQ(2, S.node[2].ops_done);
+}
+
+TEST(owner_write_invalidates_sharers_in_parallel)
+{
+	setup(3, 1, 8, 0, 8);
+	ASSERT_LE(0, access_page(1, false, 0));
+	ASSERT_LE(0, access_page(2, false, 0));
+	memset(cl_stats(), 0, sizeof(*cl_stats()));
+	ASSERT_EQ(0, apply(CL_T_START, 0, 0x10));
+	/* Both INVs are out before any ack comes back. */
+	EXPECT_EQ(1, S.chan[0][1].len);
+	EXPECT_EQ(1, S.chan[0][2].len);
+	EXPECT_EQ(GVM_MSG_INV, S.chan[0][1].q[0].type);
+	ASSERT_LE(0, run());
+	EXPECT_EQ(2, sent(GVM_MSG_INV));
+	EXPECT_EQ(2, sent(GVM_MSG_INV_ACK));
+	EXPECT_EQ(4, sent_total());
+	EXPECT_EQ(GVM_PG_EXCLUSIVE, pg(0, 0)->state);
+	EXPECT_EQ(GVM_PG_INVALID, pg(1, 0)->state);
+	EXPECT_EQ(GVM_PG_INVALID, pg(2, 0)->state);
+	EXPECT_EQ(CL_POISON, S.node[1].value[0]);
+	EXPECT_TRUE(gvm_copyset_empty(&pg(0, 0)->cs));
+}
+
+TEST(invalidation_through_relays)
+{
+	u32 i;
+
+	setup(4, 1, 0, 128, 8);
+	for (i = 1; i < 4; i++)
+		ASSERT_LE(0, access_page(i, false, 0));
+	memset(cl_stats(), 0, sizeof(*cl_stats()));
+	ASSERT_EQ(0, apply(CL_T_START, 0, 0x10));
+	/* Chunks of 2 and 1: node 1 relays to node 2, node 3 directly. */
+	ASSERT_EQ(1, S.chan[0][1].len);
+	EXPECT_EQ(1, S.chan[0][1].q[0].nranges);
+	EXPECT_EQ(2, S.chan[0][1].q[0].ranges[0].first);
+	EXPECT_EQ(1, S.chan[0][1].q[0].ranges[0].count);
+	EXPECT_EQ(1, S.chan[0][3].len);
+	EXPECT_EQ(0, S.chan[0][3].q[0].nranges);
+	EXPECT_EQ(0, S.chan[0][2].len);
+	ASSERT_LE(0, run());
+	EXPECT_EQ(3, sent(GVM_MSG_INV));
+	EXPECT_EQ(3, sent(GVM_MSG_INV_ACK));
+	for (i = 1; i < 4; i++)
+		EXPECT_EQ(GVM_PG_INVALID, pg(i, 0)->state);
+	EXPECT_EQ(GVM_PG_EXCLUSIVE, pg(0, 0)->state);
+	EXPECT_EQ(0, pg(1, 0)->flags & GVM_PGF_RELAY);
+}
+
+TEST(full_home_queue_nacks_and_requester_retries)
+{
+	setup(3, 1, 8, 0, 1);
+	ASSERT_EQ(0, apply(CL_T_START, 1, 0x10));
+	ASSERT_EQ(0, apply(CL_T_DELIVER, 1, 0));	/* locks, GRANT out */
+	ASSERT_TRUE(pg(0, 0)->dir & GVM_DIR_LOCKED);
+	ASSERT_EQ(0, apply(CL_T_START, 2, 0x10));
+	ASSERT_EQ(0, apply(CL_T_DELIVER, 2, 0));	/* queued */
+	ASSERT_NE(0, pg(0, 0)->q_head);
+	ASSERT_EQ(0, apply(CL_T_START, 0, 0x00));	/* queue full: NACK */
+	EXPECT_EQ(GVM_TIMER_RETRY, S.node[0].timers[0].kind);
+	EXPECT_TRUE(pg(0, 0)->flags & GVM_PGF_RETRY);
+	ASSERT_LE(0, run());
+	ASSERT_EQ(0, apply(CL_T_TIMER, 0, 0));
+	ASSERT_LE(0, run());
+	EXPECT_EQ(1, S.node[0].ops_done);
+	EXPECT_EQ(1, S.node[1].ops_done);
+	EXPECT_EQ(1, S.node[2].ops_done);
+	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
+}
+
+TEST(forward_to_non_owner_bounces)
+{
+	struct gvm_msg m = { .type = GVM_MSG_FWD_READ, .src = 0, .arg = 2,
+			     .txid = 99 };
+
+	setup(3, 1, 8, 0, 8);
+	ASSERT_EQ(0, inject(1, m));
+	ASSERT_EQ(1, S.chan[1][0].len);
+	EXPECT_EQ(GVM_MSG_BOUNCE, S.chan[1][0].q[0].type);
+	EXPECT_EQ(2, S.chan[1][0].q[0].arg);
+	EXPECT_EQ(0, S.chan[1][0].q[0].aux);	/* probable owner */
+	/* Node 1 is not where the home points: it forwards there again. */
+	ASSERT_EQ(0, apply(CL_T_DELIVER, 1, 0));
+	EXPECT_EQ(0, pg(0, 0)->dir & GVM_DIR_RETRY);
+	ASSERT_EQ(1, S.chan[0][2].len);
+	EXPECT_EQ(GVM_MSG_DATA, S.chan[0][2].q[0].type);
+	ASSERT_EQ(0, apply(CL_T_DELIVER, 0, 2));
+	/* Node 2 never asked: the data is stale and ignored. */
+	EXPECT_EQ(GVM_PG_INVALID, pg(2, 0)->state);
+	EXPECT_EQ(1, cl_stats()->stale);
+}
+
+TEST(bounce_from_busy_owner_retries_later)
+{
+	struct gvm_msg m = { .type = GVM_MSG_BOUNCE, .src = 0, .arg = 2,
+			     .aux = 0, .txid = 99 };
+
+	setup(3, 1, 8, 0, 8);
+	/* The owner (node 0, also the home) says it is mid-round. */
+	ASSERT_EQ(0, inject(0, m));
+	EXPECT_TRUE(pg(0, 0)->dir & GVM_DIR_RETRY);
+	ASSERT_EQ(GVM_TIMER_HOME, S.node[0].timers[0].kind);
+	EXPECT_NE(0, pg(0, 0)->q_head);
+	ASSERT_EQ(0, apply(CL_T_TIMER, 0, 0));
+	EXPECT_EQ(0, pg(0, 0)->q_head);
+	ASSERT_EQ(1, S.chan[0][2].len);
+	EXPECT_EQ(GVM_MSG_DATA, S.chan[0][2].q[0].type);
+}
+
+TEST(bounce_toward_failed_node_loses_page)
+{
+	/* Node 1, where the home points, says it went to node 2. */
+	struct gvm_msg m = { .type = GVM_MSG_BOUNCE, .src = 1, .arg = 0,
+			     .aux = 2, .txid = 99 };
+
+	setup(3, 1, 8, 0, 8);
+	ASSERT_LE(0, access_page(1, true, 0));		/* node 1 owns it */
+	ASSERT_EQ(1, pg(0, 0)->dir_owner);
+	ASSERT_EQ(0, gvm_ivy_node_down(&S.node[0].ivy, 2));
+	ASSERT_EQ(0, inject(0, m));
+	EXPECT_TRUE(pg(0, 0)->dir & GVM_DIR_LOST);
+	/* The bounced request is answered, loudly. */
+	ASSERT_EQ(1, S.chan[0][0].len);
+	EXPECT_EQ(GVM_MSG_NACK, S.chan[0][0].q[0].type);
+	EXPECT_EQ(EHOSTDOWN, S.chan[0][0].q[0].arg);
+}
+
+TEST(stale_bounce_is_ignored)
+{
+	struct gvm_msg m = { .type = GVM_MSG_BOUNCE, .src = 1, .arg = 2,
+			     .aux = 1, .txid = 99, .flags = GVM_F_WRITE };
+
+	setup(3, 1, 8, 0, 8);
+	ASSERT_EQ(0, inject(0, m));			/* no such lock */
+	EXPECT_EQ(0, pg(0, 0)->dir);
+	EXPECT_EQ(0, pg(0, 0)->q_head);
+	EXPECT_EQ(1, cl_stats()->stale);
+}
+
+TEST(stale_messages_are_ignored)
+{
+	struct gvm_msg m = { .type = GVM_MSG_INV_ACK, .src = 1, .arg = 1,
+			     .txid = 12345 };
+	static u8 page[GVM_PAGE_SIZE];
+
+	setup(3, 1, 8, 0, 8);
+	EXPECT_EQ(0, inject(0, m));
+	m.type = GVM_MSG_NACK;
+	m.arg = EAGAIN;
+	EXPECT_EQ(0, inject(2, m));
+	m.type = GVM_MSG_DATA;
+	m.arg = 0;
+	m.page = page;
+	EXPECT_EQ(0, inject(2, m));
+	EXPECT_EQ(3, cl_stats()->stale);
+	EXPECT_EQ(GVM_PG_INVALID, pg(2, 0)->state);
+	EXPECT_EQ(0, S.node[2].timers[0].kind);
+}
+
+TEST(protocol_violations_are_refused)
+{
+	struct gvm_msg m = { .type = GVM_MSG_GRANT, .src = 1, .txid = 7,
+			     .version = 1 };
+	static u8 page[GVM_PAGE_SIZE];
+
+	setup(3, 1, 8, 0, 8);
+	m.page = page;
+	EXPECT_EQ(-EPROTO, inject(0, m));		/* 0 owns it already */
+	m.page = NULL;
+	m.flags = GVM_F_NODATA;
+	EXPECT_EQ(-EPROTO, inject(2, m));		/* 2 holds no copy */
+	m.flags = 0;
+	EXPECT_EQ(-EPROTO, inject(2, m));		/* GRANT without page */
+	m.type = GVM_MSG_INV;
+	m.version = 5;
+	EXPECT_EQ(-EPROTO, inject(0, m));		/* owner at v0 < 5 */
+	EXPECT_EQ(GVM_PG_EXCLUSIVE, pg(0, 0)->state);
+	EXPECT_EQ(GVM_PG_INVALID, pg(2, 0)->state);
+	EXPECT_EQ(4, cl_stats()->protocol_errors);
+}
+
+TEST(bad_messages_are_refused)
+{
+	struct gvm_msg m = { .type = GVM_MSG_READ_REQ, .src = 1, .txid = 7 };
+	struct gvm_msg bad;
+
+	setup(3, 2, 8, 0, 8);
+	bad = m;
+	bad.pfn = 2;
+	EXPECT_EQ(-EINVAL, inject(0, bad));		/* outside region */
+	bad = m;
+	bad.type = 0;
+	EXPECT_EQ(-EINVAL, inject(0, bad));
+	bad = m;
+	bad.type = GVM_MSG_MAX + 1;
+	EXPECT_EQ(-EINVAL, inject(0, bad));
+	bad = m;
+	bad.domain = 2;
+	EXPECT_EQ(-EINVAL, gvm_ivy_recv(&S.node[0].ivy, &bad));
+	bad = m;
+	bad.src = 3;					/* not a member */
+	EXPECT_EQ(-EPROTO, inject(0, bad));
+	m.dst = 1;
+	m.domain = 1;
+	m.region = 1;
+	EXPECT_EQ(-EINVAL, gvm_ivy_recv(&S.node[0].ivy, &m));	/* not ours */
+	m.type = GVM_MSG_FWD_READ;
+	m.arg = 3;
+	EXPECT_EQ(-EPROTO, inject(0, m));		/* requester unknown */
+	EXPECT_EQ(0, S.chan[0][1].len);
+	EXPECT_EQ(0, S.chan[0][0].len);
+}
+
+TEST(bad_calls_are_refused)
+{
+	setup(3, 2, 8, 0, 8);
+	EXPECT_EQ(-EINVAL, gvm_ivy_fault(&S.node[1].ivy, 2, false));
+	EXPECT_EQ(-EINVAL, gvm_ivy_timer(&S.node[1].ivy, GVM_TIMER_RETRY, 2, 1));
+	EXPECT_EQ(-EINVAL, gvm_ivy_timer(&S.node[1].ivy, 0, 0, 1));
+	EXPECT_EQ(-EINVAL, gvm_ivy_node_down(&S.node[1].ivy, 1));	/* self */
+	EXPECT_EQ(-EINVAL, gvm_ivy_node_down(&S.node[1].ivy, 3));
+	EXPECT_EQ(0, gvm_ivy_node_down(&S.node[1].ivy, 2));
+	EXPECT_EQ(0, gvm_ivy_node_down(&S.node[1].ivy, 2));	/* once */
+	EXPECT_FALSE(gvm_ivy_alive(&S.node[1].ivy, 2));
+}
+
+TEST(config_is_validated)
+{
+	u32 members[] = { 0, 2, 5 }, unsorted[] = { 2, 0, 5 };
+	struct gvm_ivy_cfg ok = {
+		.self = 2, .nmembers = 3, .members = members, .id_space = 8,
+		.npages = 4, .initial_owner = 5, .inv_flat = 8,
+		.inv_split = 72, .nwaiters = 4,
+	}, c;
+
+	EXPECT_EQ(0, gvm_ivy_cfg_check(&ok));
+	c = ok; c.self = 1;
+	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
+	c = ok; c.initial_owner = 3;
+	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
+	c = ok; c.members = unsorted;
+	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
+	c = ok; c.id_space = 5;				/* member 5 too big */
+	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
+	c = ok; c.id_space = GVM_MAX_NODES + 1;
+	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
+	c = ok; c.nwaiters = 0;
+	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
+	c = ok; c.inv_split = 0;
+	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
+	c = ok; c.inv_split = 257;
+	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
+	c = ok; c.npages = 0;
+	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
+	c = ok; c.npages = ~0ULL;
+	EXPECT_EQ(-E2BIG, gvm_ivy_cfg_check(&c));
+	c = ok; c.members = NULL;
+	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
+}
+
+TEST(owner_failure_fails_faults_never_zeros)
+{
+	setup(3, 1, 8, 0, 8);
+	ASSERT_LE(0, access_page(1, true, 0));		/* node 1 owns it */
+	ASSERT_EQ(0, apply(CL_T_CRASH, 1, 0));
+	ASSERT_EQ(0, apply(CL_T_DOWN, 0, 1));
+	ASSERT_EQ(0, apply(CL_T_DOWN, 2, 1));
+	ASSERT_LE(0, run());
+	EXPECT_TRUE(pg(0, 0)->dir & GVM_DIR_LOST);
+	ASSERT_LE(0, access_page(2, false, 0));
+	EXPECT_EQ(1, S.node[2].failed_ops);
+	EXPECT_EQ(GVM_PG_INVALID, pg(2, 0)->state);
+	EXPECT_EQ(1, sent(GVM_MSG_NACK));
+	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
+}
+
+TEST(home_failure_moves_the_directory)
+{
+	setup(3, 2, 8, 0, 8);
+	ASSERT_LE(0, access_page(2, true, 1));		/* home 1, owner 2 */
+	ASSERT_EQ(0, apply(CL_T_CRASH, 1, 0));
+	ASSERT_EQ(0, apply(CL_T_DOWN, 0, 1));
+	ASSERT_EQ(0, apply(CL_T_DOWN, 2, 1));
+	ASSERT_LE(0, run());
+	EXPECT_EQ(1, sent(GVM_MSG_REHOME_DONE));
+	EXPECT_EQ(2, gvm_ivy_home(&S.node[0].ivy, 1));
+	EXPECT_EQ(2, pg(2, 1)->dir_owner);
+	ASSERT_LE(0, access_page(0, false, 1));
+	EXPECT_EQ(0, S.node[0].failed_ops);
+	EXPECT_EQ(S.latest[1], S.node[0].value[1]);
+	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
+}
+
+TEST(announced_owner_survives_home_failure)
+{
+	setup(3, 2, 8, 0, 8);
+	ASSERT_LE(0, access_page(0, true, 1));		/* home 1, owner 0 */
+	ASSERT_EQ(0, apply(CL_T_CRASH, 1, 0));
+	ASSERT_EQ(0, apply(CL_T_DOWN, 0, 1));		/* 0 announces to 2 */
+	ASSERT_EQ(2, S.chan[0][2].len);
+	EXPECT_EQ(GVM_MSG_ANNOUNCE, S.chan[0][2].q[0].type);
+	EXPECT_EQ(GVM_MSG_REHOME_DONE, S.chan[0][2].q[1].type);
+	ASSERT_EQ(0, apply(CL_T_DOWN, 2, 1));
+	ASSERT_LE(0, run());
+	EXPECT_EQ(0, pg(2, 1)->dir_owner);
+	EXPECT_EQ(0, pg(2, 1)->dir & (GVM_DIR_UNKNOWN | GVM_DIR_LOST));
+	ASSERT_LE(0, access_page(2, true, 1));
+	EXPECT_EQ(0, S.node[2].failed_ops);
+}
+
+TEST(requester_failure_is_settled_by_query)
+{
+	setup(3, 1, 8, 0, 8);
+	ASSERT_LE(0, access_page(1, false, 0));		/* 0 owns, 1 shares */
+	ASSERT_EQ(0, apply(CL_T_START, 2, 0x10));
+	ASSERT_EQ(0, apply(CL_T_DELIVER, 2, 0));	/* locked, INV to 1 */
+	ASSERT_TRUE(pg(0, 0)->flags & GVM_PGF_ROUND);
+	ASSERT_EQ(0, apply(CL_T_CRASH, 2, 0));
+	ASSERT_EQ(0, apply(CL_T_DOWN, 0, 2));		/* abort, QUERY self */
+	EXPECT_EQ(0, pg(0, 0)->flags & GVM_PGF_ROUND);
+	ASSERT_EQ(0, apply(CL_T_DOWN, 1, 2));
+	ASSERT_LE(0, run());
+	EXPECT_EQ(GVM_PG_OWNED, pg(0, 0)->state);	/* kept the page */
+	EXPECT_EQ(0, pg(0, 0)->dir & (GVM_DIR_LOCKED | GVM_DIR_QUERY));
+	ASSERT_LE(0, access_page(1, true, 0));
+	EXPECT_EQ(0, S.node[1].failed_ops);
+	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
+}
+
+TEST(page_handed_to_failed_node_is_lost_loudly)
+{
+	setup(3, 1, 8, 0, 8);
+	ASSERT_EQ(0, apply(CL_T_START, 1, 0x10));
+	ASSERT_EQ(0, apply(CL_T_DELIVER, 1, 0));	/* GRANT on its way */
+	ASSERT_EQ(0, apply(CL_T_CRASH, 1, 0));		/* ... and lost */
+	ASSERT_EQ(0, apply(CL_T_DOWN, 0, 1));
+	ASSERT_EQ(0, apply(CL_T_DOWN, 2, 1));
+	ASSERT_LE(0, run());
+	EXPECT_TRUE(pg(0, 0)->dir & GVM_DIR_LOST);
+	ASSERT_LE(0, access_page(2, false, 0));
+	EXPECT_EQ(1, S.node[2].failed_ops);
+	ASSERT_LE(0, access_page(0, true, 0));
+	EXPECT_EQ(1, S.node[0].failed_ops);
+}
+
+TEST(in_kernel_selftest)
+{
+	static const struct gvm_ivy_ops mem = {
+		.alloc = malloc_for_selftest, .free = free_for_selftest,
+	};
+
+	EXPECT_EQ(0, gvm_ivy_selftest(&mem));
+}
+
+TEST_HARNESS_MAIN

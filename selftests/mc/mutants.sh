@@ -1,0 +1,87 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Proof that the model checker can fail: build it against deliberately
+# broken copies of the engine and require it to report a violation for
+# each. A mutant whose edit no longer applies is an error too, so this list
+# keeps up with the code.
+#
+# usage: mutants.sh OUTDIR
+set -u
+out=${1:-build/mc-mutants}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+CC=${CC:-cc}
+
+# name|file|sed expression|what it breaks (consecutive rows with the same
+# name are edits of one mutant)
+MUTANTS='
+skip-invalidation|kernel/ivy/invalidate.c|s/^\t\tivy_drop_copy(ivy, m->pfn);$/\t\t;/|a sharer acks an INV but keeps its copy
+lose-ack|kernel/ivy/invalidate.c|s/^\t\tif (!--pg->round.acks)$/\t\tif (--pg->round.acks <= 1)/|the owner hands over one ack early
+grant-before-acks|kernel/ivy/invalidate.c|s/^\tif (!pg->round.acks)$/\tif (1)/|the owner grants without waiting for acks
+forget-sharer|kernel/ivy/engine.c|s/^\tgvm_copyset_add(\&pg->cs, \&ivy->cs, req);$/\t;/|a read copy is not recorded in the copyset
+no-version-bump|kernel/ivy/invalidate.c|s/pfn, txid, pg->version + 1, 0, 0,$/pfn, txid, pg->version, 0, 0,/|a grant does not advance the version
+no-home-lock|kernel/ivy/engine.c|s/^\t\tpg->dir .= GVM_DIR_LOCKED;$/\t\t;/|the home lets two writes run at once
+accept-stale-data|kernel/ivy/engine.c|s/^\tif (m->version < pg->inv_floor) {$/\tif (0) {/|a read installs data invalidated in flight
+lost-page-zero|kernel/ivy/engine.c|s/^\t\t\tivy_send(ivy, GVM_MSG_NACK, wt.requester, pfn, wt.txid,$/\t\t\tivy_send(ivy, GVM_MSG_DATA, wt.requester, pfn, wt.txid,/|a lost page is answered with a (zero) page
+forget-failed-write|kernel/ivy/failure.c|/late claim revives it/,/ivy_dir_lost/ s/^\tivy_dir_lost(ivy, m->pfn);$/\tpg->dir \&= ~GVM_DIR_QUERY; ivy_dir_requeue(ivy, m->pfn); ivy_dir_drain(ivy, m->pfn);/|a write whose owner failed is retried at the dead owner
+poll-forever|kernel/ivy/failure.c|/late claim revives it/,/ivy_dir_lost/ s/^\tivy_dir_lost(ivy, m->pfn);$/\tif (m->aux != m->src \&\& gvm_ivy_alive(ivy, m->aux)) { pg->dir \&= ~GVM_DIR_QUERY; ivy_dir_requeue(ivy, m->pfn); pg->dir_owner = m->aux; ivy_dir_drain(ivy, m->pfn); return 0; } ivy_dir_lost(ivy, m->pfn);/|a stale hint is trusted after a failure ...
+poll-forever|kernel/ivy/engine.c|/It went to a node that failed since/{n;s/ivy_dir_lost(ivy, m->pfn);/pg->dir = GVM_DIR_RETRY + (pg->dir \& ~GVM_DIR_RETRY); ivy_timer(ivy, GVM_TIMER_HOME, m->pfn, 0);/}|... and the home polls a dead end forever (livelock)
+'
+
+mkdir -p "$out"
+result="$out/result.tap"
+n=$(printf '%s\n' "$MUTANTS" | cut -d'|' -f1 | grep -v '^$' | uniq | wc -l)
+echo "TAP version 13" | tee "$result"
+echo "1..$n" | tee -a "$result"
+total=0
+
+# Build and run the model checker on the mutant in $dir.
+judge() {
+	if ! (cd "$dir" && $CC -std=gnu11 -O2 -w -Iuapi -D_GNU_SOURCE \
+		-o mc selftests/mc/mc.c selftests/mc/cluster.c \
+		kernel/copyset/copyset.c kernel/ivy/wire.c kernel/ivy/engine.c \
+		kernel/ivy/invalidate.c kernel/ivy/failure.c) \
+		>"$dir/build.log" 2>&1; then
+		echo "not ok $total mutant $name: does not build (see $dir/build.log)"
+	elif (cd "$dir" && ./mc --first all) >"$dir/mc.log" 2>&1; then
+		echo "not ok $total mutant $name ($what): NOT caught"
+	else
+		why=$(grep -m1 '^# VIOLATION' "$dir/mc.log" | sed 's/^# //')
+		echo "ok $total mutant $name ($what): caught: $why"
+	fi
+}
+
+prev=
+broken=
+{
+	printf '%s\n' "$MUTANTS"
+	echo 'END|||'
+} | while IFS='|' read -r name file expr desc; do
+	[ -n "$name" ] || continue
+	if [ "$name" != "$prev" ] && [ -n "$prev" ]; then
+		if [ -n "$broken" ]; then
+			echo "not ok $total mutant $prev: $broken"
+		else
+			name=$prev judge
+		fi
+		name=$(printf '%s' "$name")
+	fi
+	[ "$name" = END ] && break
+	if [ "$name" != "$prev" ]; then
+		total=$((total + 1))
+		dir="$out/$name"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		cp -r "$top/kernel" "$top/uapi" "$top/selftests" "$dir/"
+		broken=
+		what=$desc
+	else
+		what="$what $desc"
+	fi
+	prev=$name
+	sed -i "$expr" "$dir/$file"
+	if cmp -s "$top/$file" "$dir/$file"; then
+		broken="edit no longer applies to $file"
+	fi
+done | tee -a "$result"
+! grep -q '^not ok' "$result"
