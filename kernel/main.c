@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * giantvm-kvm: distributed shared memory for KVM guests.
+ *
+ * The table of contents of the module: each subsystem's init in order,
+ * unwound in reverse. For now the module carries the protocol core and,
+ * loaded with selftest=1, refuses to load unless the core's self-tests pass.
+ */
+#include <linux/module.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "copyset/copyset.h"
+#include "ivy/ivy.h"
+
+static bool selftest;
+module_param(selftest, bool, 0444);
+MODULE_PARM_DESC(selftest, "Run the protocol core's self-tests at load time");
+
+static void *gvm_selftest_alloc(size_t bytes)
+{
+	return kvzalloc(bytes, GFP_KERNEL);
+}
+
+static void gvm_selftest_free(void *p, size_t bytes)
+{
+	kvfree(p);
+}
+
+static int __init gvm_selftests(void)
+{
+	static const struct gvm_ivy_ops mem = {
+		.alloc = gvm_selftest_alloc,
+		.free = gvm_selftest_free,
+	};
+	int ret;
+
+	ret = gvm_copyset_selftest(gvm_selftest_alloc, gvm_selftest_free);
+	if (!ret)
+		ret = gvm_ivy_selftest(&mem);
+	if (ret) {
+		pr_err("giantvm: self-tests failed (%d)\n", ret);
+		return -ENOTRECOVERABLE;
+	}
+	pr_info("giantvm: self-tests passed\n");
+	return 0;
+}
+
+static int __init gvm_mod_init(void)
+{
+	int ret;
+
+	if (selftest) {
+		ret = gvm_selftests();
+		if (ret)
+			return ret;
+	}
+	pr_info("giantvm %s loaded\n", GVM_VERSION);
+	return 0;
+}
+
+static void __exit gvm_mod_exit(void)
+{
+	pr_info("giantvm unloaded\n");
+}
+
+module_init(gvm_mod_init);
+module_exit(gvm_mod_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("giantvm: distributed shared memory for KVM guests");
+MODULE_AUTHOR("giantvm developers");
+MODULE_VERSION(GVM_VERSION);
