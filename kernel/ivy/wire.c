@@ -7,7 +7,8 @@
 #include "wire.h"
 
 enum wire_payload { PL_NONE, PL_PAGE, PL_RANGES };
-enum wire_arg { ARG_ZERO, ARG_NODE, ARG_HINT, ARG_ERRNO, ARG_COUNT };
+enum wire_arg { ARG_ZERO, ARG_NODE, ARG_HINT, ARG_ERRNO, ARG_COUNT,
+		ARG_REASON };
 enum wire_txid { TX_NONE, TX_REQUIRED, TX_OPTIONAL };
 
 struct wire_rule {
@@ -51,6 +52,17 @@ static const struct wire_rule rules[__GVM_MSG_MAX] = {
 				 ARG_HINT, 1, TX_OPTIONAL, 1 },
 	[GVM_MSG_REHOME_DONE] = { "REHOME_DONE", 0, PL_NONE, ARG_NODE,
 				  ARG_ZERO, 0, 0, 0 },
+	/* Transport frames: no page, no region. HELLO's txid is a nonce. */
+	[GVM_MSG_HELLO]      = { "HELLO", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
+				 0, TX_REQUIRED, 0 },
+	[GVM_MSG_HELLO_ACK]  = { "HELLO_ACK", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
+				 0, TX_REQUIRED, 0 },
+	[GVM_MSG_HELLO_NACK] = { "HELLO_NACK", 0, PL_NONE, ARG_REASON,
+				 ARG_ZERO, 0, TX_OPTIONAL, 0 },
+	[GVM_MSG_HEARTBEAT]  = { "HEARTBEAT", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
+				 0, TX_NONE, 0 },
+	[GVM_MSG_LEAVE]      = { "LEAVE", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
+				 0, TX_NONE, 0 },
 };
 
 /* The errnos a NACK may carry, as Linux numbers them. */
@@ -75,6 +87,8 @@ static bool wire_arg_ok(u8 kind, u32 v, u32 id_space)
 		return wire_errno_ok(v);
 	case ARG_COUNT:
 		return v >= 1 && v <= id_space;
+	case ARG_REASON:
+		return v >= 1 && v < __GVM_HELLO_MAX;
 	}
 	return false;
 }
@@ -151,6 +165,7 @@ enum gvm_wire_status gvm_wire_decode(void *buf, size_t len,
 	const struct gvm_wire_hdr *h = buf;
 	const struct wire_rule *rule;
 	enum gvm_wire_status st;
+	bool nack_anyone;
 	size_t frame_len;
 	u32 plen;
 
@@ -187,17 +202,20 @@ enum gvm_wire_status gvm_wire_decode(void *buf, size_t len,
 		return GVM_WIRE_ETXID;
 	if (m->domain != lim->domain)
 		return GVM_WIRE_EDOMAIN;
-	if (m->src >= lim->id_space || m->dst >= lim->id_space)
+	/* A refused HELLO may not say who sent it: its NACK goes to NONE. */
+	nack_anyone = h->type == GVM_MSG_HELLO_NACK && m->dst == GVM_NODE_NONE;
+	if (m->src >= lim->id_space || (m->dst >= lim->id_space && !nack_anyone))
 		return GVM_WIRE_ENODE;
-	if (lim->self != GVM_NODE_NONE && m->dst != lim->self)
+	if (lim->self != GVM_NODE_NONE && m->dst != lim->self && !nack_anyone)
 		return GVM_WIRE_EDST;
 	st = wire_arg_check(rule->arg, m->arg, lim->id_space);
 	if (!st)
 		st = wire_arg_check(rule->aux, m->aux, lim->id_space);
 	if (st)
 		return st;
+	/* Without a page count the caller checks the region itself. */
 	if (rule->page) {
-		if (m->region != lim->region)
+		if (lim->npages && m->region != lim->region)
 			return GVM_WIRE_EREGION;
 		if (lim->npages && m->pfn >= lim->npages)
 			return GVM_WIRE_EPAGE;

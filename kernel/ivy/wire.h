@@ -54,8 +54,8 @@ struct gvm_wire_limits {
 	u32 domain;
 	u32 self;		/* dst must equal it (GVM_NODE_NONE: any) */
 	u32 id_space;		/* node ids are below it */
-	u32 region;
-	u64 npages;		/* pfn is below it (0: region not checked) */
+	u32 region;		/* the region page messages must be for */
+	u64 npages;		/* pfn is below it; 0: neither is checked */
 };
 
 enum gvm_wire_status gvm_wire_peek(const void *buf, size_t len,

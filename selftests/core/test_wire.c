@@ -69,6 +69,18 @@ static struct gvm_msg valid(u8 type)
 		m.pfn = 0;
 		m.region = 0;
 		break;
+	case GVM_MSG_HELLO:
+	case GVM_MSG_HELLO_ACK:
+	case GVM_MSG_HELLO_NACK:
+	case GVM_MSG_HEARTBEAT:
+	case GVM_MSG_LEAVE:
+		m.pfn = 0;
+		m.region = 0;
+		if (type == GVM_MSG_HELLO_NACK)
+			m.arg = GVM_HELLO_NOT_MEMBER;
+		if (type == GVM_MSG_HEARTBEAT || type == GVM_MSG_LEAVE)
+			m.txid = 0;
+		break;
 	}
 	return m;
 }
@@ -217,6 +229,14 @@ static const struct bad bads[] = {
 	{ "INV_ACK counting too many", GVM_MSG_INV_ACK, H(arg), ID_SPACE + 1, 0, GVM_WIRE_EARG },
 	{ "request without txid", GVM_MSG_READ_REQ, H(txid), 0, 0, GVM_WIRE_ETXID },
 	{ "txid on REHOME_DONE", GVM_MSG_REHOME_DONE, H(txid), 1, 0, GVM_WIRE_ETXID },
+	{ "HELLO without nonce", GVM_MSG_HELLO, H(txid), 0, 0, GVM_WIRE_ETXID },
+	{ "HELLO with flags", GVM_MSG_HELLO, H(flags), GVM_F_WRITE, 0, GVM_WIRE_EFLAGS },
+	{ "HELLO with arg", GVM_MSG_HELLO, H(arg), 1, 0, GVM_WIRE_EARG },
+	{ "HELLO about a page", GVM_MSG_HELLO, H(pfn), 1, 0, GVM_WIRE_ERESERVED },
+	{ "HELLO_NACK without reason", GVM_MSG_HELLO_NACK, H(arg), 0, 0, GVM_WIRE_EARG },
+	{ "HELLO_NACK unknown reason", GVM_MSG_HELLO_NACK, H(arg), __GVM_HELLO_MAX, 0, GVM_WIRE_EARG },
+	{ "HEARTBEAT with payload", GVM_MSG_HEARTBEAT, H(payload_len), 8, 8, GVM_WIRE_ELEN },
+	{ "LEAVE with txid", GVM_MSG_LEAVE, H(txid), 5, 0, GVM_WIRE_ETXID },
 	{ "empty range", GVM_MSG_INV, R(0, count), 0, 0, GVM_WIRE_ERANGE },
 	{ "overlapping ranges", GVM_MSG_INV, R(1, first), 4, 0, GVM_WIRE_ERANGE },
 	{ "unsorted ranges", GVM_MSG_INV, R(1, first), 0, 0, GVM_WIRE_ERANGE },
@@ -267,6 +287,22 @@ TEST(every_status_has_its_own_message)
 	EXPECT_EQ(0, strcmp("?", gvm_wire_strerror(__GVM_WIRE_STATUS_MAX)));
 	EXPECT_EQ(0, strcmp("?", gvm_msg_name(0)));
 	EXPECT_EQ(0, strcmp("?", gvm_msg_name(GVM_MSG_MAX + 1)));
+}
+
+TEST(refusal_to_an_unknown_connector)
+{
+	struct gvm_msg m = valid(GVM_MSG_HELLO_NACK), d;
+	int len;
+
+	m.dst = GVM_NODE_NONE;
+	len = encode(&m);
+	EXPECT_EQ(GVM_WIRE_OK, gvm_wire_decode(buf, len, &lim, &d));
+	EXPECT_EQ(GVM_NODE_NONE, d.dst);
+	/* Only a HELLO_NACK may be addressed to nobody. */
+	m = valid(GVM_MSG_HELLO_ACK);
+	m.dst = GVM_NODE_NONE;
+	len = encode(&m);
+	EXPECT_EQ(GVM_WIRE_ENODE, gvm_wire_decode(buf, len, &lim, &d));
 }
 
 TEST(any_destination_when_self_is_none)

@@ -72,8 +72,13 @@ static void check_fields(const struct gvm_msg *m,
 	CHECK(m->type >= 1 && m->type <= GVM_MSG_MAX);
 	CHECK(strcmp(gvm_msg_name(m->type), "?"));
 	CHECK(m->domain == lim->domain);
-	CHECK(node_ok(m->src, lim) && node_ok(m->dst, lim));
-	CHECK(lim->self == GVM_NODE_NONE || m->dst == lim->self);
+	CHECK(node_ok(m->src, lim));
+	if (m->type == GVM_MSG_HELLO_NACK && m->dst == GVM_NODE_NONE) {
+		/* A refusal to a connector that never said who it is. */
+	} else {
+		CHECK(node_ok(m->dst, lim));
+		CHECK(lim->self == GVM_NODE_NONE || m->dst == lim->self);
+	}
 	CHECK(plen <= GVM_WIRE_MAX_PAYLOAD);
 	CHECK(sizeof(struct gvm_wire_hdr) + plen <= len);
 	CHECK(gvm_wire_payload_len(m) == plen);
@@ -81,9 +86,18 @@ static void check_fields(const struct gvm_msg *m,
 	if (m->type == GVM_MSG_REHOME_DONE) {
 		/* Not about a page: no region, pfn or transaction. */
 		CHECK(!m->region && !m->pfn && !m->txid);
+	} else if (m->type >= GVM_MSG_HELLO) {
+		/* Transport frames: no page; a nonce on HELLO and its ACK. */
+		CHECK(!m->region && !m->pfn && !m->aux);
+		CHECK(m->type == GVM_MSG_HELLO_NACK ?
+		      m->arg >= 1 && m->arg < __GVM_HELLO_MAX : !m->arg);
+		if (m->type == GVM_MSG_HELLO || m->type == GVM_MSG_HELLO_ACK)
+			CHECK(m->txid);
+		if (m->type == GVM_MSG_HEARTBEAT || m->type == GVM_MSG_LEAVE)
+			CHECK(!m->txid);
 	} else {
-		CHECK(m->region == lim->region);
-		CHECK(!lim->npages || m->pfn < lim->npages);
+		CHECK(!lim->npages ||
+		      (m->region == lim->region && m->pfn < lim->npages));
 		/* Only an announcement after a failure has no txid. */
 		CHECK(m->txid || m->type == GVM_MSG_ANNOUNCE);
 	}

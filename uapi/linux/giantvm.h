@@ -11,6 +11,7 @@
 #ifndef _UAPI_LINUX_GIANTVM_H
 #define _UAPI_LINUX_GIANTVM_H
 
+#include <linux/ioctl.h>
 #include <linux/types.h>
 
 /* Raising the cluster size limit changes this constant and nothing else. */
@@ -53,6 +54,11 @@
  * ANNOUNCE	owner -> home		txid, pfn, pg_version; GVM_F_DISOWN:
  *					not the owner, aux = probable owner
  * REHOME_DONE	any -> new home		arg = failed node
+ *
+ * Each node opens one TCP connection to each peer it sends to and accepts
+ * one from each peer that sends to it, so every ordered pair is one FIFO
+ * stream. A connection starts with HELLO (domain, src, dst, nonce), answered
+ * by HELLO_ACK or by HELLO_NACK with an enum gvm_hello_reason and a close.
  */
 enum gvm_msg_type {
 	GVM_MSG_READ_REQ = 1,
@@ -69,6 +75,13 @@ enum gvm_msg_type {
 	GVM_MSG_QUERY,
 	GVM_MSG_ANNOUNCE,
 	GVM_MSG_REHOME_DONE,
+
+	/* Transport: connection set-up and liveness, never reach the engine. */
+	GVM_MSG_HELLO,		/* connector -> acceptor: txid = nonce */
+	GVM_MSG_HELLO_ACK,	/* acceptor -> connector: txid = nonce */
+	GVM_MSG_HELLO_NACK,	/* acceptor -> connector: arg = reason */
+	GVM_MSG_HEARTBEAT,	/* either way, when a link is otherwise idle */
+	GVM_MSG_LEAVE,		/* the sender leaves the domain for good */
 	__GVM_MSG_MAX
 };
 #define GVM_MSG_MAX (__GVM_MSG_MAX - 1)
@@ -108,6 +121,149 @@ struct gvm_wire_range {
 #define GVM_INV_MAX_RANGES	(GVM_PAGE_SIZE / sizeof(struct gvm_wire_range))
 #define GVM_WIRE_MAX_PAYLOAD	GVM_PAGE_SIZE
 #define GVM_WIRE_MAX_FRAME	(sizeof(struct gvm_wire_hdr) + GVM_WIRE_MAX_PAYLOAD)
+
+/* Why a HELLO was refused (HELLO_NACK arg, and the handshake event). */
+enum gvm_hello_reason {
+	GVM_HELLO_OK = 0,
+	GVM_HELLO_WRONG_DOMAIN,		/* no such domain here */
+	GVM_HELLO_NOT_MEMBER,		/* the connector is not a member */
+	GVM_HELLO_WRONG_NODE,		/* dst is not this node */
+	GVM_HELLO_VERSION,		/* wire version not spoken here */
+	GVM_HELLO_MALFORMED,		/* not a HELLO frame */
+	__GVM_HELLO_MAX
+};
+
+/* ---------------------------------------------------------------------- */
+/* /dev/giantvm: the data plane. Structs start with their size.           */
+/* ---------------------------------------------------------------------- */
+
+#define GVM_ABI_VERSION		1
+
+struct gvm_ioc_version {
+	__u32 size;		/* in: sizeof(struct gvm_ioc_version) */
+	__u32 abi;		/* out: GVM_ABI_VERSION */
+	__u32 wire;		/* out: GVM_WIRE_VERSION */
+	__u32 genl;		/* out: GVM_GENL_VERSION */
+	__u32 max_nodes;	/* out: GVM_MAX_NODES */
+	__u32 reserved;
+};
+
+#define GVM_IOC_MAGIC		0xb7
+#define GVM_IOC_VERSION		_IOWR(GVM_IOC_MAGIC, 0x00, struct gvm_ioc_version)
+
+/* ---------------------------------------------------------------------- */
+/* Generic netlink family "giantvm": the control plane.                   */
+/* ---------------------------------------------------------------------- */
+
+#define GVM_GENL_NAME		"giantvm"
+#define GVM_GENL_VERSION	1
+#define GVM_GENL_MCGRP_EVENTS	"events"
+
+/*
+ * Commands. DOMAIN_NEW/DEL and NODE_ADD/DEL need CAP_NET_ADMIN over the
+ * caller's network namespace; GETs are open to everyone. DOMAIN_NEW,
+ * DOMAIN_DEL and the NODE_* events are also sent to the "events" group.
+ * A domain lives in the network namespace that created it.
+ *
+ *   DOMAIN_NEW      DOMAIN_ID NODE_ID ADDR4|ADDR6 PORT
+ *                   [HEARTBEAT_MS TIMEOUT_MS CONNECT NAME]
+ *   DOMAIN_DEL      DOMAIN_ID; connected peers are told LEAVE
+ *   DOMAIN_GET      DOMAIN_ID, or a dump of every domain
+ *   NODE_ADD        DOMAIN_ID NODE_ID ADDR4|ADDR6 PORT
+ *   NODE_DEL        DOMAIN_ID NODE_ID
+ *   NODE_GET        DOMAIN_ID NODE_ID, or DOMAIN_ID and a dump
+ *   NODE_UP         event: DOMAIN_ID NODE_ID REASON
+ *   NODE_DOWN       event: DOMAIN_ID NODE_ID REASON (a member that was up)
+ *   NODE_LEFT       event: DOMAIN_ID NODE_ID REASON
+ *   HANDSHAKE_FAIL  event: DOMAIN_ID [NODE_ID] HELLO_REASON REASON; NODE_ID
+ *                   is the other end when known (the member we connected
+ *                   to, or the id an incoming HELLO claimed)
+ *
+ * The DOMAIN_NEW and DOMAIN_DEL events carry DOMAIN_ID, NODE_ID (this node)
+ * and NAME when set.
+ */
+enum gvm_cmd {
+	GVM_CMD_UNSPEC,
+	GVM_CMD_DOMAIN_NEW,
+	GVM_CMD_DOMAIN_DEL,
+	GVM_CMD_DOMAIN_GET,
+	GVM_CMD_NODE_ADD,
+	GVM_CMD_NODE_DEL,
+	GVM_CMD_NODE_GET,
+	GVM_CMD_NODE_UP,
+	GVM_CMD_NODE_DOWN,
+	GVM_CMD_NODE_LEFT,
+	GVM_CMD_HANDSHAKE_FAIL,
+	__GVM_CMD_MAX
+};
+#define GVM_CMD_MAX (__GVM_CMD_MAX - 1)
+
+enum gvm_attr {
+	GVM_A_UNSPEC,
+	GVM_A_PAD,
+	GVM_A_DOMAIN_ID,	/* u32, >= 1 */
+	GVM_A_NODE_ID,		/* u32, < GVM_MAX_NODES */
+	GVM_A_ADDR4,		/* 4 bytes, network order */
+	GVM_A_ADDR6,		/* 16 bytes, network order */
+	GVM_A_PORT,		/* u16, host order, >= 1 */
+	GVM_A_HEARTBEAT_MS,	/* u32: send a heartbeat on idle links */
+	GVM_A_TIMEOUT_MS,	/* u32: silent this long = down */
+	GVM_A_CONNECT,		/* u8, enum gvm_connect */
+	GVM_A_NAME,		/* string, < GVM_NAME_MAX bytes */
+	GVM_A_NODE_STATE,	/* u8, enum gvm_node_state (out) */
+	GVM_A_LAST_RX_MS,	/* u32: ms since last heard, capped (out) */
+	GVM_A_MEMBERS,		/* u32: members, this node included (out) */
+	GVM_A_MEM_BYTES,	/* u64: memory the domain holds (out) */
+	GVM_A_STATS,		/* nested, enum gvm_stat (out) */
+	GVM_A_HELLO_REASON,	/* u8, enum gvm_hello_reason (event) */
+	GVM_A_REASON,		/* string, for humans (event) */
+	__GVM_A_MAX
+};
+#define GVM_A_MAX (__GVM_A_MAX - 1)
+
+#define GVM_NAME_MAX		32
+
+/* Liveness settings, ms: heartbeat on idle links, silence that means down. */
+#define GVM_HEARTBEAT_MS_MIN	50U
+#define GVM_HEARTBEAT_MS_MAX	60000U
+#define GVM_HEARTBEAT_MS_DEFAULT 1000U
+#define GVM_TIMEOUT_MS_MIN	150U
+#define GVM_TIMEOUT_MS_MAX	600000U
+#define GVM_TIMEOUT_MS_DEFAULT	5000U
+
+enum gvm_connect {
+	GVM_CONNECT_LAZY = 0,	/* connect to a member when there is traffic */
+	GVM_CONNECT_EAGER = 1,	/* connect to every member, watch them all */
+};
+
+enum gvm_node_state {
+	GVM_NODE_IDLE = 0,	/* no connection, none needed */
+	GVM_NODE_CONNECTING,
+	GVM_NODE_UP,
+	GVM_NODE_DOWN,		/* failed: silent too long, or unreachable */
+	GVM_NODE_LEFT,		/* said it left */
+	GVM_NODE_SELF,		/* this node */
+	__GVM_NODE_STATE_MAX
+};
+
+/* Counters, per domain and per member; all u64. */
+enum gvm_stat {
+	GVM_STAT_UNSPEC,
+	GVM_STAT_PAD,
+	GVM_STAT_TX_FRAMES,
+	GVM_STAT_RX_FRAMES,
+	GVM_STAT_TX_BYTES,
+	GVM_STAT_RX_BYTES,
+	GVM_STAT_CONNECTS,		/* connections made */
+	GVM_STAT_CONNECT_FAILS,
+	GVM_STAT_HANDSHAKE_FAILS,
+	GVM_STAT_HEARTBEATS_TX,
+	GVM_STAT_HEARTBEATS_RX,
+	GVM_STAT_DOWNS,			/* times a member went down */
+	GVM_STAT_BAD_FRAMES,		/* frames the codec refused */
+	__GVM_STAT_MAX
+};
+#define GVM_STAT_MAX (__GVM_STAT_MAX - 1)
 
 #ifdef __cplusplus
 #define GVM_UAPI_ASSERT(c, m) static_assert(c, m)
