@@ -3,15 +3,19 @@
  * giantvm-kvm: distributed shared memory for KVM guests.
  *
  * The table of contents of the module: each subsystem's init in order,
- * unwound in reverse. For now the module carries the protocol core and,
- * loaded with selftest=1, refuses to load unless the core's self-tests pass.
+ * unwound in reverse. Loaded with selftest=1, it refuses to load unless the
+ * protocol core's self-tests pass.
  */
 #include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <net/genetlink.h>
 
 #include "copyset/copyset.h"
+#include "device.h"
+#include "domain.h"
 #include "ivy/ivy.h"
+#include "netlink.h"
 
 static bool selftest;
 module_param(selftest, bool, 0444);
@@ -55,12 +59,32 @@ static int __init gvm_mod_init(void)
 		if (ret)
 			return ret;
 	}
+	ret = gvm_domain_init();
+	if (ret)
+		goto err_domain;
+	ret = gvm_netlink_init();
+	if (ret)
+		goto err_netlink;
+	ret = gvm_device_init();
+	if (ret)
+		goto err_device;
 	pr_info("giantvm %s loaded\n", GVM_VERSION);
 	return 0;
+
+err_device:
+	gvm_netlink_exit();
+err_netlink:
+	gvm_domain_exit();
+err_domain:
+	return ret;
 }
 
+/* No new commands first, then every domain of every namespace goes. */
 static void __exit gvm_mod_exit(void)
 {
+	gvm_device_exit();
+	gvm_netlink_exit();
+	gvm_domain_exit();
 	pr_info("giantvm unloaded\n");
 }
 
@@ -71,3 +95,4 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("giantvm: distributed shared memory for KVM guests");
 MODULE_AUTHOR("giantvm developers");
 MODULE_VERSION(GVM_VERSION);
+MODULE_ALIAS_GENL_FAMILY(GVM_GENL_NAME);

@@ -1,0 +1,914 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Peer transport over kernel TCP (see transport.h for the model).
+ *
+ * Lifetimes: a connection belongs to its domain. Socket callbacks only
+ * queue work, reading sk_user_data under sk_callback_lock; closing a
+ * connection restores the callbacks under that lock first, so no callback
+ * can reach it afterwards, then hands it to the reaper, which stops its
+ * works, sends what it still has queued (a LEAVE, say), drains what came in
+ * so the close is a FIN and not a reset, and frees it. State changes happen
+ * under the domain's mutex; works take it, so nothing that holds it waits
+ * for a work.
+ */
+#include <linux/in.h>
+#include <linux/net.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "ivy/wire.h"
+#include "netlink.h"
+#include "transport.h"
+
+#define GVM_HELLO_TIMEOUT	(5 * HZ)
+#define GVM_BACKOFF_MIN_MS	100
+#define GVM_BACKOFF_MAX_MS	30000
+#define GVM_LISTEN_BACKLOG	128
+
+struct gvm_frame {
+	struct list_head node;
+	u32 len;
+	u8 data[];
+};
+
+static const char * const gvm_hello_reasons[] = {
+	[GVM_HELLO_OK] = "ok",
+	[GVM_HELLO_WRONG_DOMAIN] = "not a member of that domain",
+	[GVM_HELLO_NOT_MEMBER] = "the connecting node is not a member",
+	[GVM_HELLO_WRONG_NODE] = "addressed to another node id",
+	[GVM_HELLO_VERSION] = "wire protocol version mismatch",
+	[GVM_HELLO_MALFORMED] = "malformed handshake",
+};
+
+static struct gvm_stats *gvm_conn_stats(struct gvm_conn *c)
+{
+	if (c->peer && c->peer->link)
+		return &c->peer->link->stats;
+	return &c->domain->gone;
+}
+
+static void gvm_stat_add(struct gvm_conn *c, int stat, u64 n)
+{
+	atomic64_add(n, &gvm_conn_stats(c)->c[stat]);
+}
+
+static int gvm_sockaddr(const struct gvm_addr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = a->port;
+		sin->sin_addr.s_addr = a->v4;
+		return sizeof(*sin);
+	}
+	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+	((struct sockaddr_in6 *)ss)->sin6_port = a->port;
+	((struct sockaddr_in6 *)ss)->sin6_addr = a->v6;
+	return sizeof(struct sockaddr_in6);
+}
+
+/* ---- socket callbacks: softirq context, only queue work --------------- */
+
+static void gvm_sk_data_ready(struct sock *sk)
+{
+	struct gvm_conn *c;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	c = sk->sk_user_data;
+	if (c)
+		queue_work(gvm_wq, &c->rx_work);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void gvm_sk_write_space(struct sock *sk)
+{
+	struct gvm_conn *c;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	c = sk->sk_user_data;
+	if (c)
+		queue_work(gvm_wq, &c->tx_work);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void gvm_sk_state_change(struct sock *sk)
+{
+	struct gvm_conn *c;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	c = sk->sk_user_data;
+	if (c) {
+		/* Connected: send HELLO. Closed or failed: notice it. */
+		if (sk->sk_state == TCP_ESTABLISHED)
+			queue_work(gvm_wq, &c->tx_work);
+		else
+			queue_work(gvm_wq, &c->rx_work);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void gvm_conn_attach(struct gvm_conn *c)
+{
+	struct sock *sk = c->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	c->saved_data_ready = sk->sk_data_ready;
+	c->saved_state_change = sk->sk_state_change;
+	c->saved_write_space = sk->sk_write_space;
+	sk->sk_user_data = c;
+	sk->sk_data_ready = gvm_sk_data_ready;
+	sk->sk_state_change = gvm_sk_state_change;
+	sk->sk_write_space = gvm_sk_write_space;
+	/* Page faults will wait on these sockets: no reclaim through fs. */
+	sk->sk_allocation = GFP_NOFS;
+	sk->sk_use_task_frag = false;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void gvm_conn_detach(struct gvm_conn *c)
+{
+	struct sock *sk = c->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_user_data = NULL;
+	sk->sk_data_ready = c->saved_data_ready;
+	sk->sk_state_change = c->saved_state_change;
+	sk->sk_write_space = c->saved_write_space;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static void gvm_rx_work(struct work_struct *w);
+static void gvm_tx_work(struct work_struct *w);
+
+static struct gvm_conn *gvm_conn_new(struct gvm_domain *d,
+				     struct socket *sock, bool outgoing)
+{
+	struct gvm_conn *c = gvm_alloc(d, sizeof(*c), GFP_KERNEL);
+
+	if (!c)
+		return NULL;
+	c->rxbuf = gvm_alloc(d, GVM_WIRE_MAX_FRAME, GFP_KERNEL);
+	if (!c->rxbuf) {
+		gvm_free(d, c, sizeof(*c));
+		return NULL;
+	}
+	INIT_LIST_HEAD(&c->node);
+	INIT_LIST_HEAD(&c->txq);
+	spin_lock_init(&c->txlock);
+	INIT_WORK(&c->rx_work, gvm_rx_work);
+	INIT_WORK(&c->tx_work, gvm_tx_work);
+	c->domain = d;
+	c->sock = sock;
+	c->outgoing = outgoing;
+	c->since = jiffies;
+	c->last_tx = jiffies;
+	return c;
+}
+
+/* Queue one frame. Encoding cannot fail for the frames built here. */
+static int gvm_conn_send(struct gvm_conn *c, struct gvm_msg *m)
+{
+	struct gvm_domain *d = c->domain;
+	size_t len = sizeof(struct gvm_wire_hdr) + gvm_wire_payload_len(m);
+	struct gvm_frame *f;
+
+	m->domain = d->id;
+	m->src = d->self;
+	f = gvm_alloc(d, sizeof(*f) + len, GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	if (gvm_wire_encode(m, f->data, len) != len) {
+		gvm_free(d, f, sizeof(*f) + len);
+		return -EINVAL;
+	}
+	f->len = len;
+	spin_lock_bh(&c->txlock);
+	list_add_tail(&f->node, &c->txq);
+	spin_unlock_bh(&c->txlock);
+	queue_work(gvm_wq, &c->tx_work);
+	return 0;
+}
+
+static int gvm_conn_control(struct gvm_conn *c, u8 type, u32 dst, u32 arg,
+			    u64 txid)
+{
+	struct gvm_msg m = { .type = type, .dst = dst, .arg = arg,
+			     .txid = txid };
+
+	return gvm_conn_send(c, &m);
+}
+
+/* With d->lock held: no callback, no state; the reaper frees it. */
+void gvm_conn_close(struct gvm_conn *c)
+{
+	struct gvm_domain *d = c->domain;
+	struct gvm_link *l = c->peer ? c->peer->link : NULL;
+
+	lockdep_assert_held(&d->lock);
+	if (c->dead)
+		return;
+	c->dead = true;
+	gvm_conn_detach(c);
+	if (l && l->tx == c)
+		l->tx = NULL;
+	if (l && l->rx == c)
+		l->rx = NULL;
+	/* The member may be freed before the reaper gets to @c. */
+	c->peer = NULL;
+	list_del(&c->node);
+	list_add_tail(&c->node, &d->dead);
+	queue_work(gvm_wq, &d->reap_work);
+}
+
+static bool gvm_conn_up(struct gvm_conn *c)
+{
+	return c && c->state == GVM_CONN_UP;
+}
+
+/*
+ * With d->lock held: @c broke. If it was the member's last connection in
+ * use, the member is down (a member that said LEAVE stays left).
+ */
+static void gvm_conn_lost(struct gvm_conn *c, const char *why)
+{
+	struct gvm_peer *p = c->peer;
+	struct gvm_link *l;
+
+	gvm_conn_close(c);
+	if (!p || !p->link)
+		return;
+	l = p->link;
+	if (c->outgoing && c->state != GVM_CONN_UP) {
+		atomic64_inc(&l->stats.c[GVM_STAT_CONNECT_FAILS]);
+		l->next_connect = jiffies + msecs_to_jiffies(l->backoff_ms);
+		l->backoff_ms = min(l->backoff_ms * 2, GVM_BACKOFF_MAX_MS);
+	}
+	if (p->state == GVM_NODE_LEFT || gvm_conn_up(l->tx) ||
+	    gvm_conn_up(l->rx))
+		return;
+	if (p->state == GVM_NODE_UP || p->state == GVM_NODE_CONNECTING)
+		gvm_peer_set_state(p, GVM_NODE_DOWN, why);
+}
+
+/* From a work: take the lock and give up on @c. */
+static void gvm_conn_fail(struct gvm_conn *c, const char *why)
+{
+	struct gvm_domain *d = c->domain;
+
+	mutex_lock(&d->lock);
+	if (!c->dead)
+		gvm_conn_lost(c, why);
+	mutex_unlock(&d->lock);
+}
+
+/* Best effort: what is queued (LEAVE, HELLO_NACK) goes out, in a second. */
+static void gvm_conn_flush_sync(struct gvm_conn *c)
+{
+	bool connected = c->sock->sk->sk_state == TCP_ESTABLISHED;
+	struct gvm_frame *f, *tmp;
+	u32 off = c->tx_off;
+
+	sock_set_sndtimeo(c->sock->sk, 1);
+	list_for_each_entry_safe(f, tmp, &c->txq, node) {
+		struct kvec iov = { f->data + off, f->len - off };
+		struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+
+		if (connected &&
+		    kernel_sendmsg(c->sock, &msg, &iov, 1, iov.iov_len) ==
+		    iov.iov_len)
+			gvm_stat_add(c, GVM_STAT_TX_FRAMES, 1);
+		off = 0;
+		list_del(&f->node);
+		gvm_free(c->domain, f, sizeof(*f) + f->len);
+	}
+}
+
+static void gvm_conn_release(struct gvm_conn *c)
+{
+	struct gvm_domain *d = c->domain;
+	struct kvec iov = { c->rxbuf, GVM_WIRE_MAX_FRAME };
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	int i;
+
+	cancel_work_sync(&c->rx_work);
+	cancel_work_sync(&c->tx_work);
+	gvm_conn_flush_sync(c);
+	kernel_sock_shutdown(c->sock, SHUT_WR);
+	/* Unread input would turn the close into a reset (bounded). */
+	for (i = 0; i < 64; i++)
+		if (kernel_recvmsg(c->sock, &msg, &iov, 1, iov.iov_len,
+				   MSG_DONTWAIT) <= 0)
+			break;
+	sock_release(c->sock);
+	gvm_free(d, c->rxbuf, GVM_WIRE_MAX_FRAME);
+	gvm_free(d, c, sizeof(*c));
+}
+
+void gvm_reap(struct gvm_domain *d)
+{
+	struct gvm_conn *c, *tmp;
+	LIST_HEAD(dead);
+
+	mutex_lock(&d->lock);
+	list_splice_init(&d->dead, &dead);
+	mutex_unlock(&d->lock);
+	list_for_each_entry_safe(c, tmp, &dead, node) {
+		list_del(&c->node);
+		gvm_conn_release(c);
+	}
+}
+
+void gvm_reap_work(struct work_struct *w)
+{
+	gvm_reap(container_of(w, struct gvm_domain, reap_work));
+}
+
+/* ---- links: the transport state of a member in use -------------------- */
+
+static void gvm_link_tick(struct work_struct *w);
+
+static struct gvm_link *gvm_link_get(struct gvm_peer *p)
+{
+	struct gvm_domain *d = p->domain;
+	struct gvm_link *l = p->link;
+
+	if (l)
+		return l;
+	l = gvm_alloc(d, sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return NULL;
+	l->peer = p;
+	l->backoff_ms = GVM_BACKOFF_MIN_MS;
+	l->next_connect = jiffies;
+	INIT_DELAYED_WORK(&l->tick, gvm_link_tick);
+	p->link = l;
+	return l;
+}
+
+static void gvm_link_arm(struct gvm_link *l)
+{
+	struct gvm_domain *d = l->peer->domain;
+
+	queue_delayed_work(gvm_wq, &l->tick,
+			   msecs_to_jiffies(d->heartbeat_ms));
+}
+
+/* Should we keep a connection to @p open (and reopen it when it fails)? */
+static bool gvm_link_wanted(const struct gvm_peer *p)
+{
+	return p->domain->connect == GVM_CONNECT_EAGER &&
+	       p->state != GVM_NODE_LEFT && p->state != GVM_NODE_SELF;
+}
+
+/* With d->lock held: open our connection to @p. */
+static void gvm_connect(struct gvm_peer *p)
+{
+	struct gvm_domain *d = p->domain;
+	struct gvm_link *l = p->link;
+	struct sockaddr_storage ss;
+	struct socket *sock;
+	struct gvm_conn *c;
+	int len, ret;
+
+	ret = sock_create_kern(d->net, p->addr.family, SOCK_STREAM,
+			       IPPROTO_TCP, &sock);
+	if (ret)
+		goto err;
+	tcp_sock_set_nodelay(sock->sk);
+	c = gvm_conn_new(d, sock, true);
+	if (!c) {
+		sock_release(sock);
+		ret = -ENOMEM;
+		goto err;
+	}
+	c->peer = p;
+	c->state = GVM_CONN_CONNECTING;
+	c->nonce = get_random_u64() | 1;
+	l->tx = c;
+	gvm_conn_attach(c);
+	if (p->state != GVM_NODE_UP && p->state != GVM_NODE_DOWN)
+		gvm_peer_set_state(p, GVM_NODE_CONNECTING, "connecting");
+	len = gvm_sockaddr(&p->addr, &ss);
+	ret = kernel_connect(sock, (struct sockaddr *)&ss, len, O_NONBLOCK);
+	if (ret == 0 || ret == -EINPROGRESS) {
+		if (ret == 0)
+			queue_work(gvm_wq, &c->tx_work);
+		return;
+	}
+	gvm_conn_lost(c, "cannot connect");
+	return;
+err:
+	atomic64_inc(&l->stats.c[GVM_STAT_CONNECT_FAILS]);
+	l->next_connect = jiffies + msecs_to_jiffies(l->backoff_ms);
+}
+
+/* With d->lock held: start using @p (connect if we keep it watched). */
+int gvm_link_start(struct gvm_peer *p)
+{
+	struct gvm_link *l = gvm_link_get(p);
+
+	if (!l)
+		return -ENOMEM;
+	if (!l->tx && gvm_link_wanted(p))
+		gvm_connect(p);
+	gvm_link_arm(l);
+	return 0;
+}
+
+/* With d->lock held: close both connections (the tick may reconnect). */
+void gvm_link_close(struct gvm_peer *p)
+{
+	struct gvm_link *l = p->link;
+
+	if (!l)
+		return;
+	if (l->tx)
+		gvm_conn_close(l->tx);
+	if (l->rx)
+		gvm_conn_close(l->rx);
+}
+
+/* With d->lock held: tell @p we leave; the reaper sends it as it closes. */
+void gvm_link_leave(struct gvm_peer *p)
+{
+	struct gvm_link *l = p->link;
+
+	if (!l)
+		return;
+	if (gvm_conn_up(l->tx))
+		gvm_conn_control(l->tx, GVM_MSG_LEAVE, p->id, 0, 0);
+	if (gvm_conn_up(l->rx))
+		gvm_conn_control(l->rx, GVM_MSG_LEAVE, p->id, 0, 0);
+}
+
+/* Without d->lock, once @p left the member table or its domain is dying. */
+void gvm_link_free(struct gvm_peer *p)
+{
+	struct gvm_domain *d = p->domain;
+	struct gvm_link *l = p->link;
+
+	if (!l)
+		return;
+	cancel_delayed_work_sync(&l->tick);
+	/* A connection accepted meanwhile must not outlive the link. */
+	mutex_lock(&d->lock);
+	gvm_link_close(p);
+	p->link = NULL;
+	mutex_unlock(&d->lock);
+	gvm_free(d, l, sizeof(*l));
+}
+
+static void gvm_heartbeat(struct gvm_conn *c, unsigned long now,
+			  unsigned long every)
+{
+	if (gvm_conn_up(c) && time_after_eq(now, c->last_tx + every) &&
+	    !gvm_conn_control(c, GVM_MSG_HEARTBEAT, c->peer->id, 0, 0))
+		gvm_stat_add(c, GVM_STAT_HEARTBEATS_TX, 1);
+}
+
+/*
+ * Every heartbeat interval while a member is in use: heartbeats on idle
+ * connections, the member declared down when silent for the timeout,
+ * handshakes that take too long abandoned, our connection reopened with
+ * exponential backoff.
+ */
+static void gvm_link_tick(struct work_struct *w)
+{
+	struct gvm_link *l = container_of(to_delayed_work(w), struct gvm_link,
+					  tick);
+	struct gvm_peer *p = l->peer;
+	struct gvm_domain *d = p->domain;
+	unsigned long now = jiffies;
+	unsigned long timeout = msecs_to_jiffies(d->timeout_ms);
+
+	mutex_lock(&d->lock);
+	/* Stop for a dying domain and for a member being removed. */
+	if (d->dying || p->link != l || xa_load(&d->peers, p->id) != p)
+		goto out;
+	if (p->state == GVM_NODE_UP && time_after(now, p->last_rx + timeout)) {
+		gvm_link_close(p);
+		gvm_peer_set_state(p, GVM_NODE_DOWN, "silent for too long");
+		l->next_connect = now;
+	}
+	if (l->tx && l->tx->state != GVM_CONN_UP &&
+	    time_after(now, l->tx->since + timeout))
+		gvm_conn_lost(l->tx, "no answer to connect");
+	gvm_heartbeat(l->tx, now, msecs_to_jiffies(d->heartbeat_ms));
+	gvm_heartbeat(l->rx, now, msecs_to_jiffies(d->heartbeat_ms));
+	if (!l->tx && gvm_link_wanted(p) && time_after_eq(now, l->next_connect))
+		gvm_connect(p);
+	if (l->tx || l->rx || gvm_link_wanted(p))
+		gvm_link_arm(l);
+out:
+	mutex_unlock(&d->lock);
+}
+
+/* ---- handshake -------------------------------------------------------- */
+
+/* With d->lock held: refuse @c, tell the events group why, close it. */
+static void gvm_hello_refuse(struct gvm_conn *c, u32 node, u8 reason)
+{
+	gvm_conn_control(c, GVM_MSG_HELLO_NACK, node, reason, c->nonce);
+	atomic64_inc(&c->domain->gone.c[GVM_STAT_HANDSHAKE_FAILS]);
+	gvm_notify_handshake(c->domain, node, reason,
+			     gvm_hello_reasons[reason]);
+	gvm_conn_close(c);
+}
+
+/* With d->lock held: an accepted connection says who it is. */
+static void gvm_hello(struct gvm_conn *c, const struct gvm_msg *m)
+{
+	struct gvm_domain *d = c->domain;
+	struct gvm_peer *p;
+	struct gvm_link *l;
+
+	c->nonce = m->txid;
+	if (m->type != GVM_MSG_HELLO) {
+		gvm_hello_refuse(c, m->src, GVM_HELLO_MALFORMED);
+		return;
+	}
+	p = xa_load(&d->peers, m->src);
+	if (!p || p->state == GVM_NODE_SELF) {
+		gvm_hello_refuse(c, m->src, GVM_HELLO_NOT_MEMBER);
+		return;
+	}
+	l = gvm_link_get(p);
+	if (!l) {
+		gvm_conn_close(c);
+		return;
+	}
+	/* A member that reconnects replaces its old connection. */
+	if (l->rx)
+		gvm_conn_close(l->rx);
+	list_del_init(&c->node);
+	c->peer = p;
+	c->state = GVM_CONN_UP;
+	c->since = jiffies;
+	l->rx = c;
+	atomic64_inc(&l->stats.c[GVM_STAT_CONNECTS]);
+	gvm_conn_control(c, GVM_MSG_HELLO_ACK, p->id, 0, c->nonce);
+	p->last_rx = jiffies;
+	gvm_peer_set_state(p, GVM_NODE_UP, "connected to us");
+	/* It is back: reopen ours at once rather than at the next backoff. */
+	l->next_connect = jiffies;
+	l->backoff_ms = GVM_BACKOFF_MIN_MS;
+	gvm_link_start(p);
+}
+
+/* With d->lock held: the answer to our HELLO. */
+static void gvm_hello_answer(struct gvm_conn *c, const struct gvm_msg *m)
+{
+	struct gvm_peer *p = c->peer;
+	struct gvm_link *l = p->link;
+
+	if (m->type == GVM_MSG_HELLO_ACK && m->txid == c->nonce &&
+	    m->src == p->id) {
+		c->state = GVM_CONN_UP;
+		c->since = jiffies;
+		l->backoff_ms = GVM_BACKOFF_MIN_MS;
+		atomic64_inc(&l->stats.c[GVM_STAT_CONNECTS]);
+		p->last_rx = jiffies;
+		gvm_peer_set_state(p, GVM_NODE_UP, "connected");
+		return;
+	}
+	atomic64_inc(&l->stats.c[GVM_STAT_HANDSHAKE_FAILS]);
+	if (m->type == GVM_MSG_HELLO_NACK)
+		gvm_notify_handshake(c->domain, p->id, m->arg,
+				     gvm_hello_reasons[m->arg]);
+	else
+		gvm_notify_handshake(c->domain, p->id, GVM_HELLO_MALFORMED,
+				     "unexpected answer to HELLO");
+	gvm_conn_lost(c, "handshake refused");
+}
+
+/* ---- receiving -------------------------------------------------------- */
+
+/* Why a frame the codec refused is refused, as a handshake reason. */
+static u8 gvm_hello_reason(enum gvm_wire_status st)
+{
+	switch (st) {
+	case GVM_WIRE_EVERSION:
+		return GVM_HELLO_VERSION;
+	case GVM_WIRE_EDOMAIN:
+		return GVM_HELLO_WRONG_DOMAIN;
+	case GVM_WIRE_EDST:
+		return GVM_HELLO_WRONG_NODE;
+	default:
+		return GVM_HELLO_MALFORMED;
+	}
+}
+
+/* One whole frame in c->rxbuf. False when @c was closed. */
+static bool gvm_rx_frame(struct gvm_conn *c, u32 len)
+{
+	struct gvm_domain *d = c->domain;
+	struct gvm_wire_limits lim = {
+		.domain = d->id, .self = d->self, .id_space = GVM_MAX_NODES,
+	};
+	enum gvm_wire_status st;
+	struct gvm_peer *p;
+	struct gvm_msg m;
+	bool open = true;
+
+	st = gvm_wire_decode(c->rxbuf, len, &lim, &m);
+	mutex_lock(&d->lock);
+	if (c->dead) {
+		open = false;
+		goto out;
+	}
+	if (st) {
+		gvm_stat_add(c, GVM_STAT_BAD_FRAMES, 1);
+		if (c->state == GVM_CONN_WAIT_HELLO)
+			gvm_hello_refuse(c, GVM_NODE_NONE,
+					 gvm_hello_reason(st));
+		else
+			gvm_conn_lost(c, gvm_wire_strerror(st));
+		open = false;
+		goto out;
+	}
+	if (c->state == GVM_CONN_WAIT_HELLO) {
+		gvm_hello(c, &m);
+		open = !c->dead;
+		goto out;
+	}
+	gvm_stat_add(c, GVM_STAT_RX_FRAMES, 1);
+	gvm_stat_add(c, GVM_STAT_RX_BYTES, len);
+	if (c->state == GVM_CONN_HELLO_SENT) {
+		gvm_hello_answer(c, &m);
+		open = !c->dead;
+		goto out;
+	}
+	p = c->peer;
+	if (m.src != p->id) {
+		gvm_conn_lost(c, "frame from the wrong node");
+		open = false;
+		goto out;
+	}
+	p->last_rx = jiffies;
+	switch (m.type) {
+	case GVM_MSG_HEARTBEAT:
+		gvm_stat_add(c, GVM_STAT_HEARTBEATS_RX, 1);
+		break;
+	case GVM_MSG_LEAVE:
+		gvm_peer_set_state(p, GVM_NODE_LEFT, "left the domain");
+		gvm_link_close(p);
+		open = false;
+		break;
+	case GVM_MSG_HELLO:
+	case GVM_MSG_HELLO_ACK:
+	case GVM_MSG_HELLO_NACK:
+		gvm_stat_add(c, GVM_STAT_BAD_FRAMES, 1);
+		gvm_conn_lost(c, "handshake frame on an open connection");
+		open = false;
+		break;
+	default:
+		/* Coherence traffic: no region uses this domain yet. */
+		break;
+	}
+out:
+	mutex_unlock(&d->lock);
+	return open;
+}
+
+static void gvm_rx_work(struct work_struct *w)
+{
+	struct gvm_conn *c = container_of(w, struct gvm_conn, rx_work);
+	size_t frame = sizeof(struct gvm_wire_hdr);
+	enum gvm_wire_status st;
+
+	while (!READ_ONCE(c->dead)) {
+		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+		struct kvec iov;
+		int n;
+
+		if (c->rxlen >= sizeof(struct gvm_wire_hdr)) {
+			st = gvm_wire_peek(c->rxbuf, c->rxlen, &frame);
+			if (st) {
+				/* Refused with a reason by gvm_rx_frame(). */
+				gvm_rx_frame(c, c->rxlen);
+				return;
+			}
+		}
+		if (c->rxlen == frame) {
+			c->rxlen = 0;
+			if (!gvm_rx_frame(c, frame))
+				return;
+			frame = sizeof(struct gvm_wire_hdr);
+			continue;
+		}
+		iov.iov_base = c->rxbuf + c->rxlen;
+		iov.iov_len = frame - c->rxlen;
+		n = kernel_recvmsg(c->sock, &msg, &iov, 1, iov.iov_len,
+				   MSG_DONTWAIT);
+		if (n == -EAGAIN)
+			return;
+		if (n <= 0) {
+			gvm_conn_fail(c, n ? "receive error" :
+				      "connection closed");
+			return;
+		}
+		c->rxlen += n;
+	}
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+/* An outgoing connection completed (or failed): say HELLO. */
+static void gvm_connected(struct gvm_conn *c)
+{
+	struct gvm_domain *d = c->domain;
+
+	mutex_lock(&d->lock);
+	if (!c->dead && c->state == GVM_CONN_CONNECTING) {
+		if (c->sock->sk->sk_state == TCP_ESTABLISHED) {
+			c->state = GVM_CONN_HELLO_SENT;
+			c->since = jiffies;
+			gvm_conn_control(c, GVM_MSG_HELLO, c->peer->id, 0,
+					 c->nonce);
+		} else if (c->sock->sk->sk_state == TCP_CLOSE) {
+			gvm_conn_lost(c, "cannot connect");
+		}
+	}
+	mutex_unlock(&d->lock);
+}
+
+static void gvm_tx_work(struct work_struct *w)
+{
+	struct gvm_conn *c = container_of(w, struct gvm_conn, tx_work);
+
+	if (READ_ONCE(c->state) == GVM_CONN_CONNECTING)
+		gvm_connected(c);
+	while (!READ_ONCE(c->dead)) {
+		struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+		struct gvm_frame *f;
+		struct kvec iov;
+		int n;
+
+		spin_lock_bh(&c->txlock);
+		f = list_first_entry_or_null(&c->txq, struct gvm_frame, node);
+		spin_unlock_bh(&c->txlock);
+		if (!f)
+			return;
+		iov.iov_base = f->data + c->tx_off;
+		iov.iov_len = f->len - c->tx_off;
+		n = kernel_sendmsg(c->sock, &msg, &iov, 1, iov.iov_len);
+		if (n == -EAGAIN)
+			return;		/* sk_write_space queues us again */
+		if (n < 0) {
+			gvm_conn_fail(c, "send error");
+			return;
+		}
+		c->tx_off += n;
+		c->last_tx = jiffies;
+		if (c->tx_off < f->len)
+			continue;
+		c->tx_off = 0;
+		spin_lock_bh(&c->txlock);
+		list_del(&f->node);
+		spin_unlock_bh(&c->txlock);
+		gvm_stat_add(c, GVM_STAT_TX_FRAMES, 1);
+		gvm_stat_add(c, GVM_STAT_TX_BYTES, f->len);
+		gvm_free(c->domain, f, sizeof(*f) + f->len);
+	}
+}
+
+/* ---- listening -------------------------------------------------------- */
+
+static void gvm_listen_data_ready(struct sock *sk)
+{
+	struct gvm_domain *d;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	d = sk->sk_user_data;
+	if (d)
+		queue_work(gvm_wq, &d->accept_work);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void gvm_listen_error(int err, struct netlink_ext_ack *extack)
+{
+	switch (err) {
+	case -EADDRINUSE:
+		NL_SET_ERR_MSG(extack, "listen address already in use");
+		break;
+	case -EADDRNOTAVAIL:
+		NL_SET_ERR_MSG(extack,
+			       "listen address is not on this host (in this namespace)");
+		break;
+	case -EACCES:
+		NL_SET_ERR_MSG(extack, "listen port needs more privilege");
+		break;
+	default:
+		NL_SET_ERR_MSG(extack, "cannot listen on that address");
+	}
+}
+
+int gvm_listen(struct gvm_domain *d, struct netlink_ext_ack *extack)
+{
+	struct sockaddr_storage ss;
+	struct socket *sock;
+	struct sock *sk;
+	int ret;
+
+	ret = sock_create_kern(d->net, d->listen.family, SOCK_STREAM,
+			       IPPROTO_TCP, &sock);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "cannot create the listening socket");
+		return ret;
+	}
+	sk = sock->sk;
+	sock_set_reuseaddr(sk);
+	ret = kernel_bind(sock, (struct sockaddr *)&ss,
+			  gvm_sockaddr(&d->listen, &ss));
+	if (!ret)
+		ret = kernel_listen(sock, GVM_LISTEN_BACKLOG);
+	if (ret) {
+		gvm_listen_error(ret, extack);
+		sock_release(sock);
+		return ret;
+	}
+	write_lock_bh(&sk->sk_callback_lock);
+	d->listener_data_ready = sk->sk_data_ready;
+	sk->sk_user_data = d;
+	sk->sk_data_ready = gvm_listen_data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+	d->listener = sock;
+	return 0;
+}
+
+void gvm_listen_stop(struct gvm_domain *d)
+{
+	struct sock *sk;
+
+	if (!d->listener)
+		return;
+	sk = d->listener->sk;
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_user_data = NULL;
+	sk->sk_data_ready = d->listener_data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+	cancel_work_sync(&d->accept_work);
+	sock_release(d->listener);
+	d->listener = NULL;
+}
+
+void gvm_accept_work(struct work_struct *w)
+{
+	struct gvm_domain *d = container_of(w, struct gvm_domain, accept_work);
+
+	while (!READ_ONCE(d->dying)) {
+		struct socket *sock;
+		struct gvm_conn *c;
+
+		if (kernel_accept(d->listener, &sock, O_NONBLOCK))
+			return;
+		tcp_sock_set_nodelay(sock->sk);
+		c = gvm_conn_new(d, sock, false);
+		if (!c) {
+			sock_release(sock);
+			continue;
+		}
+		mutex_lock(&d->lock);
+		if (d->dying) {
+			mutex_unlock(&d->lock);
+			sock_release(sock);
+			gvm_free(d, c->rxbuf, GVM_WIRE_MAX_FRAME);
+			gvm_free(d, c, sizeof(*c));
+			return;
+		}
+		c->state = GVM_CONN_WAIT_HELLO;
+		list_add_tail(&c->node, &d->pending);
+		gvm_conn_attach(c);
+		queue_work(gvm_wq, &c->rx_work);
+		queue_delayed_work(gvm_wq, &d->housekeeping, GVM_HELLO_TIMEOUT);
+		mutex_unlock(&d->lock);
+	}
+}
+
+/* Connections that never said HELLO are dropped. */
+void gvm_housekeeping(struct work_struct *w)
+{
+	struct gvm_domain *d = container_of(to_delayed_work(w),
+					    struct gvm_domain, housekeeping);
+	struct gvm_conn *c, *tmp;
+
+	mutex_lock(&d->lock);
+	list_for_each_entry_safe(c, tmp, &d->pending, node) {
+		if (time_before(jiffies, c->since + GVM_HELLO_TIMEOUT))
+			continue;
+		atomic64_inc(&d->gone.c[GVM_STAT_HANDSHAKE_FAILS]);
+		gvm_notify_handshake(d, GVM_NODE_NONE, GVM_HELLO_MALFORMED,
+				     "no HELLO in time");
+		gvm_conn_close(c);
+	}
+	if (!list_empty(&d->pending) && !d->dying)
+		queue_delayed_work(gvm_wq, &d->housekeeping, HZ);
+	mutex_unlock(&d->lock);
+}
