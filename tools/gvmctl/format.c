@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Output of "status" and "monitor", for people and for programs. Names and
+ * reasons come from the kernel, and another tool may have set any bytes
+ * there: JSON gets them escaped into valid UTF-8, terminals get them
+ * without control characters.
+ */
+#include <inttypes.h>
+#include <string.h>
+#include "format.h"
+#include "parse.h"
+
+static const char *const node_states[] = {
+	[GVM_NODE_IDLE] = "idle",
+	[GVM_NODE_CONNECTING] = "connecting",
+	[GVM_NODE_UP] = "up",
+	[GVM_NODE_DOWN] = "down",
+	[GVM_NODE_LEFT] = "left",
+	[GVM_NODE_SELF] = "self",
+};
+
+static const char *const connect_modes[] = {
+	[GVM_CONNECT_LAZY] = "lazy",
+	[GVM_CONNECT_EAGER] = "eager",
+};
+
+static const char *const events[] = {
+	[GVM_CMD_DOMAIN_NEW] = "domain-new",
+	[GVM_CMD_DOMAIN_DEL] = "domain-del",
+	[GVM_CMD_NODE_ADD] = "node-add",
+	[GVM_CMD_NODE_DEL] = "node-del",
+	[GVM_CMD_NODE_UP] = "node-up",
+	[GVM_CMD_NODE_DOWN] = "node-down",
+	[GVM_CMD_NODE_LEFT] = "node-left",
+	[GVM_CMD_HANDSHAKE_FAIL] = "handshake-fail",
+};
+
+static const char *const hello_reasons[] = {
+	[GVM_HELLO_OK] = "ok",
+	[GVM_HELLO_WRONG_DOMAIN] = "wrong-domain",
+	[GVM_HELLO_NOT_MEMBER] = "not-member",
+	[GVM_HELLO_WRONG_NODE] = "wrong-node",
+	[GVM_HELLO_VERSION] = "version",
+	[GVM_HELLO_MALFORMED] = "malformed",
+};
+
+/* JSON keys of enum gvm_stat; UNSPEC and PAD have none. */
+static const char *const stat_keys[] = {
+	[GVM_STAT_TX_FRAMES] = "tx_frames",
+	[GVM_STAT_RX_FRAMES] = "rx_frames",
+	[GVM_STAT_TX_BYTES] = "tx_bytes",
+	[GVM_STAT_RX_BYTES] = "rx_bytes",
+	[GVM_STAT_CONNECTS] = "connects",
+	[GVM_STAT_CONNECT_FAILS] = "connect_fails",
+	[GVM_STAT_HANDSHAKE_FAILS] = "handshake_fails",
+	[GVM_STAT_HEARTBEATS_TX] = "heartbeats_tx",
+	[GVM_STAT_HEARTBEATS_RX] = "heartbeats_rx",
+	[GVM_STAT_DOWNS] = "downs",
+	[GVM_STAT_BAD_FRAMES] = "bad_frames",
+};
+
+/* A newer kernel may report values this gvmctl has no name for. */
+static const char *lookup(const char *const *names, size_t n, unsigned int v)
+{
+	return v < n && names[v] ? names[v] : "unknown";
+}
+
+const char *node_state_name(uint8_t state)
+{
+	return lookup(node_states, ARRAY_SIZE(node_states), state);
+}
+
+const char *connect_name(uint8_t connect)
+{
+	return lookup(connect_modes, ARRAY_SIZE(connect_modes), connect);
+}
+
+const char *event_name(uint8_t cmd)
+{
+	return lookup(events, ARRAY_SIZE(events), cmd);
+}
+
+const char *hello_reason_name(int reason)
+{
+	return lookup(hello_reasons, ARRAY_SIZE(hello_reasons),
+		      (unsigned int)reason);
+}
+
+/* Length of the well-formed UTF-8 sequence at @s, 0 when there is none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	/* A NUL is no continuation byte: never reads past the string. */
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, UTF-16 surrogates, beyond U+10FFFF. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+void json_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len;
+
+	fputc('"', f);
+	while (*p) {
+		switch (*p) {
+		case '"':
+		case '\\':
+			fprintf(f, "\\%c", *p);
+			break;
+		case '\b':
+			fputs("\\b", f);
+			break;
+		case '\f':
+			fputs("\\f", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*p < 0x20) {
+				fprintf(f, "\\u%04x", *p);
+				break;
+			}
+			len = utf8_len(p);
+			if (!len) {
+				fputs("\\ufffd", f);
+				break;
+			}
+			fwrite(p, 1, len, f);
+			p += len;
+			continue;
+		}
+		p++;
+	}
+	fputc('"', f);
+}
+
+void text_string(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
+const char *format_age(char buf[AGE_MAX], uint32_t ms)
+{
+	uint32_t s = ms / 1000;
+
+	if (s < 60)
+		snprintf(buf, AGE_MAX, "%u.%us ago", s, ms % 1000 / 100);
+	else if (s < 3600)
+		snprintf(buf, AGE_MAX, "%um%02us ago", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, AGE_MAX, "%uh%02um ago", s / 3600, s / 60 % 60);
+	else
+		snprintf(buf, AGE_MAX, "%ud%02uh ago", s / 86400,
+			 s / 3600 % 24);
+	return buf;
+}
+
+const char *format_bytes(char buf[BYTES_MAX], uint64_t bytes)
+{
+	static const char *const units[] = {
+		"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"
+	};
+	double v = (double)bytes;
+	size_t u = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, BYTES_MAX, "%" PRIu64 " B", bytes);
+		return buf;
+	}
+	v /= 1024;
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, BYTES_MAX, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+const char *format_time(char buf[TIME_MAX], const struct timespec *t)
+{
+	struct tm tm;
+	size_t len;
+
+	gmtime_r(&t->tv_sec, &tm);
+	len = strftime(buf, TIME_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + len, TIME_MAX - len, ".%03ldZ", t->tv_nsec / 1000000);
+	return buf;
+}
+
+/* ---- status ------------------------------------------------------------ */
+
+void status_text(FILE *f, const struct gvm_domain_info *d)
+{
+	char ep[ENDPOINT_STR_MAX], b1[BYTES_MAX], b2[BYTES_MAX], age[AGE_MAX];
+	const uint64_t *st = d->stats;
+	int width = (int)strlen("ADDRESS");
+	size_t i;
+
+	fprintf(f, "domain: %u\n", d->id);
+	if (d->name[0]) {
+		fputs("  name: ", f);
+		text_string(f, d->name);
+		fputc('\n', f);
+	}
+	fprintf(f, "  node: %u\n", d->self);
+	fprintf(f, "  listen: %s\n", endpoint_str(&d->listen, ep));
+	fprintf(f, "  members: %u\n", d->members);
+	fprintf(f, "  memory: %s\n", format_bytes(b1, d->mem_bytes));
+	fprintf(f, "  heartbeat: %u ms, timeout: %u ms, connect: %s\n",
+		d->heartbeat_ms, d->timeout_ms, connect_name(d->connect));
+	fprintf(f, "  sent: %" PRIu64 " frames, %s\n", st[GVM_STAT_TX_FRAMES],
+		format_bytes(b1, st[GVM_STAT_TX_BYTES]));
+	fprintf(f, "  received: %" PRIu64 " frames, %s\n",
+		st[GVM_STAT_RX_FRAMES], format_bytes(b1, st[GVM_STAT_RX_BYTES]));
+	fprintf(f, "  connections: %" PRIu64 " made, %" PRIu64 " failed, %"
+		PRIu64 " failed handshakes\n", st[GVM_STAT_CONNECTS],
+		st[GVM_STAT_CONNECT_FAILS], st[GVM_STAT_HANDSHAKE_FAILS]);
+	fprintf(f, "  heartbeats: %" PRIu64 " sent, %" PRIu64 " received\n",
+		st[GVM_STAT_HEARTBEATS_TX], st[GVM_STAT_HEARTBEATS_RX]);
+	fprintf(f, "  down events: %" PRIu64 "\n", st[GVM_STAT_DOWNS]);
+	fprintf(f, "  bad frames: %" PRIu64 "\n", st[GVM_STAT_BAD_FRAMES]);
+	if (!d->nnodes)
+		return;
+
+	for (i = 0; i < d->nnodes; i++) {
+		int len = (int)strlen(endpoint_str(&d->nodes[i].ep, ep));
+
+		if (len > width)
+			width = len;
+	}
+	fprintf(f, "\n  %5s  %-*s  %-10s  %-10s  %9s  %10s  %9s  %10s\n",
+		"NODE", width, "ADDRESS", "STATE", "LAST HEARD", "TX FRAMES",
+		"TX BYTES", "RX FRAMES", "RX BYTES");
+	for (i = 0; i < d->nnodes; i++) {
+		const struct gvm_node_info *n = &d->nodes[i];
+		const char *heard = "never";
+
+		if (n->state == GVM_NODE_SELF)
+			heard = "-";
+		else if (n->heard)
+			heard = format_age(age, n->last_rx_ms);
+		fprintf(f, "  %5u  %-*s  %-10s  %-10s  %9" PRIu64 "  %10s  %9"
+			PRIu64 "  %10s\n", n->id, width,
+			endpoint_str(&n->ep, ep), node_state_name(n->state),
+			heard, n->stats[GVM_STAT_TX_FRAMES],
+			format_bytes(b1, n->stats[GVM_STAT_TX_BYTES]),
+			n->stats[GVM_STAT_RX_FRAMES],
+			format_bytes(b2, n->stats[GVM_STAT_RX_BYTES]));
+	}
+}
+
+/* @sep "key": value, and null when absent: keys never disappear. */
+static void json_u32(FILE *f, const char *sep, const char *key, bool present,
+		     uint32_t v)
+{
+	if (present)
+		fprintf(f, "%s\"%s\": %u", sep, key, v);
+	else
+		fprintf(f, "%s\"%s\": null", sep, key);
+}
+
+static void json_str(FILE *f, const char *sep, const char *key,
+		     const char *s)
+{
+	fprintf(f, "%s\"%s\": ", sep, key);
+	if (s && *s)
+		json_string(f, s);
+	else
+		fputs("null", f);
+}
+
+static void json_stats(FILE *f, const uint64_t *stats)
+{
+	const char *sep = "";
+	size_t i;
+
+	fputc('{', f);
+	for (i = 0; i < ARRAY_SIZE(stat_keys); i++) {
+		if (!stat_keys[i])
+			continue;
+		fprintf(f, "%s\"%s\": %" PRIu64, sep, stat_keys[i], stats[i]);
+		sep = ", ";
+	}
+	fputc('}', f);
+}
+
+static void json_address(FILE *f, const struct gvm_endpoint *ep)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	json_str(f, "", "address", ep->family ? endpoint_addr(ep, addr) : NULL);
+	fprintf(f, ", \"port\": %u", ep->port);
+}
+
+static void json_node(FILE *f, const struct gvm_node_info *n)
+{
+	fprintf(f, "{\"id\": %u, ", n->id);
+	json_address(f, &n->ep);
+	fprintf(f, ", \"state\": \"%s\"", node_state_name(n->state));
+	json_u32(f, ", ", "last_rx_ms", n->heard, n->last_rx_ms);
+	fputs(", \"stats\": ", f);
+	json_stats(f, n->stats);
+	fputc('}', f);
+}
+
+static void json_domain(FILE *f, const struct gvm_domain_info *d)
+{
+	size_t i;
+
+	fprintf(f, "    {\n      \"id\": %u", d->id);
+	json_str(f, ",\n      ", "name", d->name);
+	fprintf(f, ",\n      \"node\": %u,\n      \"listen\": {", d->self);
+	json_address(f, &d->listen);
+	fprintf(f, "},\n      \"heartbeat_ms\": %u,\n", d->heartbeat_ms);
+	fprintf(f, "      \"timeout_ms\": %u,\n", d->timeout_ms);
+	fprintf(f, "      \"connect\": \"%s\",\n", connect_name(d->connect));
+	fprintf(f, "      \"members\": %u,\n", d->members);
+	fprintf(f, "      \"mem_bytes\": %" PRIu64 ",\n", d->mem_bytes);
+	fputs("      \"stats\": ", f);
+	json_stats(f, d->stats);
+	fputs(",\n      \"nodes\": [", f);
+	for (i = 0; i < d->nnodes; i++) {
+		fputs(i ? ",\n        " : "\n        ", f);
+		json_node(f, &d->nodes[i]);
+	}
+	fputs(d->nnodes ? "\n      ]\n    }" : "]\n    }", f);
+}
+
+void status_json(FILE *f, const struct gvm_domain_info *d, size_t n)
+{
+	size_t i;
+
+	fputs("{\n  \"domains\": [", f);
+	for (i = 0; i < n; i++) {
+		fputs(i ? ",\n" : "\n", f);
+		json_domain(f, &d[i]);
+	}
+	fputs(n ? "\n  ]\n}\n" : "]\n}\n", f);
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+void event_text(FILE *f, const struct timespec *t,
+		const struct gvm_event *ev)
+{
+	char when[TIME_MAX];
+
+	fprintf(f, "%s %s", format_time(when, t), event_name(ev->cmd));
+	if (ev->domain)
+		fprintf(f, " domain %u", ev->domain);
+	if (ev->node != GVM_NODE_NONE)
+		fprintf(f, " node %u", ev->node);
+	if (ev->hello_reason >= 0)
+		fprintf(f, " %s", hello_reason_name(ev->hello_reason));
+	if (ev->reason[0]) {
+		fputs(": ", f);
+		text_string(f, ev->reason);
+	}
+	fputc('\n', f);
+}
+
+void event_json(FILE *f, const struct timespec *t,
+		const struct gvm_event *ev)
+{
+	char when[TIME_MAX];
+
+	fprintf(f, "{\"time\": \"%s\", \"event\": \"%s\"",
+		format_time(when, t), event_name(ev->cmd));
+	json_u32(f, ", ", "domain", ev->domain, ev->domain);
+	json_u32(f, ", ", "node", ev->node != GVM_NODE_NONE, ev->node);
+	json_str(f, ", ", "hello_reason", ev->hello_reason < 0 ? NULL :
+		 hello_reason_name(ev->hello_reason));
+	json_str(f, ", ", "reason", ev->reason);
+	fputs("}\n", f);
+}
