@@ -4,9 +4,12 @@
 #
 #   make deps      install the Debian packages everything below needs
 #   make check     all tests; ends with "N passed, N failed"
-#   make demo      the main job (for now: the simulator's table)
-#   make module    giantvm-kvm.ko against Debian's 6.1 headers (W=1)
+#   make demo      the main job: three VMs join a cluster with gvmctl
+#   make module    giantvm-kvm.ko against Debian's 6.1 headers (W=1);
+#                  KVER=6.12 (or a full release) for another kernel
 #   make sparse    the module with C=2
+#   make vmtest    the kernel tests in VMs under QEMU (selftests/vm);
+#                  make vmtest-all for Debian's 6.1 and 6.12 kernels
 #   make style     checkpatch.pl over the tree
 #   make mc        exhaustive model checker; make mc-mutants shows it bites
 #   make sim       discrete-event simulator, 2 .. 10,240 nodes
@@ -19,10 +22,15 @@ VERSION := 0.1.0
 B := build
 Q := $(if $(V),,@)
 
-# Newest Debian 6.1 headers installed (linux-headers-amd64 pulls them in).
-KVER ?= $(shell ls -1d /usr/src/linux-headers-6.1.0-*-amd64 2>/dev/null | \
-		sed 's|.*/linux-headers-||' | sort -V | tail -n 1)
-KDIR ?= /usr/src/linux-headers-$(KVER)
+# The kernel to build for: a full release or a prefix (6.1, 6.12), which
+# picks the newest installed headers that match. Debian's 6.1 by default.
+KVER ?= 6.1
+KREL := $(or $(wildcard $(KVER:%=/usr/src/linux-headers-%)), \
+	$(lastword $(shell ls -1d /usr/src/linux-headers-$(KVER)[.-]*-amd64 \
+		2>/dev/null | sort -V)))
+KREL := $(patsubst /usr/src/linux-headers-%,%,$(strip $(KREL)))
+KREL := $(or $(KREL),$(KVER))
+KDIR ?= /usr/src/linux-headers-$(KREL)
 LINUX_SRC_TAR := /usr/src/linux-source-6.1.tar.xz
 KSFT := $(B)/ksft
 
@@ -98,7 +106,9 @@ $(B)/sim/gvm-sim: $(SIM_SRC) $(wildcard tools/gvm-sim/*.h) $(CORE_SRC) \
 sim: $(B)/sim/gvm-sim
 	$(Q)$(B)/sim/gvm-sim --json $(B)/sim.json $(SIM_ARGS)
 
-demo: sim
+# The main job: a live three-node cluster in VMs (selftests/vm/scenarios).
+demo: gvmctl
+	$(Q)$(MAKE) --no-print-directory vmtest SCENARIO=demo
 
 # ---- fuzzing -----------------------------------------------------------
 
@@ -118,16 +128,21 @@ fuzz: $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
 # ---- kernel module -----------------------------------------------------
 
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) GVM_VERSION=$(VERSION)
+# Fails on a failed build and on any warning (the log is kept in build/).
+define kbuild_checked
+	$(Q)mkdir -p $(B)
+	$(Q)$(KBUILD) $(1) > $(2) 2>&1; rc=$$?; cat $(2); \
+		[ $$rc -eq 0 ] && ! grep -qiE 'warning|error' $(2)
+endef
+
 module: | deps
 	$(Q)test -d $(KDIR) || { echo "no kernel headers at $(KDIR)"; exit 1; }
-	$(Q)$(KBUILD) W=1 modules 2>&1 | tee $(B)/module.log
-	$(Q)! grep -E 'warning:|error:' $(B)/module.log
+	$(call kbuild_checked,W=1 modules,$(B)/module-$(KREL).log)
 
+# C=2 checks every file whether rebuilt or not: no clean needed (a Kbuild
+# clean here would delete every .ko under build/ too).
 sparse: | deps
-	$(Q)mkdir -p $(B)
-	$(Q)$(KBUILD) clean >/dev/null
-	$(Q)$(KBUILD) C=2 W=1 modules 2>&1 | tee $(B)/sparse.log
-	$(Q)! grep -E 'warning:|error:' $(B)/sparse.log
+	$(call kbuild_checked,C=2 W=1 modules,$(B)/sparse-$(KREL).log)
 
 # Self-test CHECK() macros jump to their cleanup label, as kernel self-tests
 # commonly do; that is the one checkpatch warning we accept.
@@ -137,6 +152,12 @@ style: $(KSFT)/.stamp
 	$(Q)perl $(KSFT)/scripts/checkpatch.pl --no-tree --quiet --terse \
 		--show-types --ignore MACRO_WITH_FLOW_CONTROL \
 		-f $(STYLE_FILES)
+
+# ---- gvmctl and the VM tests (their rules live beside their sources) ----
+
+-include tools/gvmctl/gvmctl.mk
+-include selftests/kernel/kernel.mk
+-include selftests/vm/vm.mk
 
 # ---- aggregate ---------------------------------------------------------
 

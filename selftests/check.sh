@@ -57,7 +57,7 @@ step() {
 	fi
 }
 
-step build-tests one $MAKE -s unit $B/mc/mc $B/mc/mc-asan
+step build-tests one $MAKE -s unit $B/mc/mc $B/mc/mc-asan gvmctl ktest
 for t in $B/test/test_*; do
 	step "unit-$(basename "$t")" tap "$t"
 done
@@ -74,9 +74,16 @@ fi
 if [ -d tools/gvm-sim ]; then
 	step simulator one $MAKE -s sim SIM_ARGS=--check
 fi
+step uapi-spec tap python3 selftests/uapi_check.py .
 step module one $MAKE -s module
+step module-6.12 one $MAKE -s module KVER=6.12
 step sparse one $MAKE -s sparse
 step style one $MAKE -s style
+# The kernel tests, in VMs: every scenario on Debian's 6.1 and 6.12 kernels.
+step vmtest-6.1 tap $MAKE -s vmtest KVER=6.1
+step vmtest-6.12 tap $MAKE -s vmtest KVER=6.12
+# The README's main job, so it stays true.
+step demo tap $MAKE -s demo
 
 echo
 if [ -s "$LOG/summary" ]; then

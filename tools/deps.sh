@@ -12,10 +12,20 @@ clang
 libclang-rt-14-dev
 llvm
 linux-headers-amd64
+linux-headers-6.12-amd64
 linux-source-6.1
 sparse
 xz-utils
 python3
+python3-yaml
+pkg-config
+libnl-3-dev
+libnl-genl-3-dev
+qemu-system-x86
+busybox-static
+cpio
+kmod
+iproute2
 "
 
 missing=""

@@ -1,0 +1,159 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# /lib/gvm.sh: helpers for the role scripts (busybox sh). Roles source it.
+# TAP counters live in files, not variables, because init and the role
+# (a child process) both report tests and must share the numbering.
+
+GVM_TAP=/run/gvm
+
+# Busybox's sh runs its own applets before anything on PATH, and its ip
+# knows no netns: call iproute2's, shipped as /sbin/ip.
+ip() {
+	/sbin/ip "$@"
+}
+
+gvm_tap_init() {
+	echo 0 >"$GVM_TAP/n"
+	echo 0 >"$GVM_TAP/failed"
+}
+
+_gvm_tap() {
+	n=$(($(cat "$GVM_TAP/n") + 1))
+	echo $n >"$GVM_TAP/n"
+	echo "$1 $n - $2"
+}
+
+# tap_ok DESC / tap_fail DESC / tap_skip DESC REASON
+tap_ok() {
+	_gvm_tap ok "$1"
+}
+
+tap_fail() {
+	echo $(($(cat "$GVM_TAP/failed") + 1)) >"$GVM_TAP/failed"
+	_gvm_tap "not ok" "$1"
+}
+
+tap_skip() {
+	_gvm_tap ok "$1 # SKIP $2"
+}
+
+# tap_check DESC CMD...: one test, passed when CMD succeeds; CMD's output
+# is shown as TAP diagnostics only when it fails.
+tap_check() {
+	desc=$1
+	shift
+	if out=$("$@" 2>&1); then
+		tap_ok "$desc"
+	else
+		tap_fail "$desc"
+		[ -n "$out" ] && echo "$out" | sed 's/^/# /'
+	fi
+	return 0
+}
+
+# gvm_mark WORD: tell the runner this VM reached a point of the scenario.
+gvm_mark() {
+	echo "GVM-MARK $1"
+}
+
+# gvm_retry SECONDS CMD...: run CMD until it succeeds or time runs out.
+gvm_retry() {
+	end=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -lt $end ] || return 1
+		sleep 0.5
+	done
+}
+
+# gvm_cmd [SECONDS]: wait for the next "GVM-CMD ..." line the runner
+# writes to the console; the rest of the line lands in $GVM_CMD. Fails on
+# timeout (default 300 s).
+gvm_cmd() {
+	end=$(($(date +%s) + ${1:-300}))
+	while :; do
+		left=$((end - $(date +%s)))
+		[ $left -gt 0 ] || return 1
+		# busybox's read has -t.
+		# shellcheck disable=SC3045
+		IFS= read -r -t $left line || return 1
+		line=$(echo "$line" | tr -d '\r')
+		case $line in
+		"GVM-CMD "*)
+			# shellcheck disable=SC2034 # for the caller
+			GVM_CMD=${line#GVM-CMD }
+			return 0
+			;;
+		esac
+	done
+}
+
+# tap_run BINARY [ARGS...]: run a kselftest binary and report each of its
+# tests as one of ours ("binary: test"), its other lines as diagnostics.
+# A binary that dies before reporting its whole plan, or exits non-zero
+# with nothing failed, is a failure too.
+tap_run() {
+	name=$(basename "$1")
+	out=/run/gvm/$name.out
+	"$@" >"$out" 2>&1
+	rc=$?
+	plan=0
+	seen=0
+	bad=0
+	while IFS= read -r line; do
+		case $line in
+		"1.."*)
+			plan=${line#1..}
+			;;
+		"ok "*"# SKIP"*)
+			desc=${line#ok * }
+			tap_skip "$name: ${desc%% # SKIP*}" "${desc#* # SKIP}"
+			seen=$((seen + 1))
+			;;
+		"ok "*)
+			tap_ok "$name: ${line#ok * }"
+			seen=$((seen + 1))
+			;;
+		"not ok "*)
+			tap_fail "$name: ${line#not ok * }"
+			seen=$((seen + 1))
+			bad=$((bad + 1))
+			;;
+		*)
+			echo "# $line"
+			;;
+		esac
+	done <"$out"
+	if [ "$seen" -lt "$plan" ]; then
+		tap_fail "$name: reported $seen of $plan tests (exit $rc)"
+	elif [ $rc -ne 0 ] && [ $bad -eq 0 ]; then
+		tap_fail "$name: exit status $rc with no test failed"
+	fi
+	return 0
+}
+
+# gvm_cluster_conf FILE DIRECTIVE...: a cluster.conf for the VMs on the
+# hub, member i at 10.0.0.(i+1):7000, after the given directive lines.
+gvm_cluster_conf() {
+	file=$1
+	shift
+	mkdir -p "$(dirname "$file")"
+	{
+		for line in "$@"; do
+			echo "$line"
+		done
+		i=0
+		while [ $i -lt "$GVM_COUNT" ]; do
+			echo "member $i 10.0.0.$((i + 1)):7000"
+			i=$((i + 1))
+		done
+	} >"$file"
+}
+
+# gvm_install_module: /giantvm-kvm.ko where modprobe finds it, as DKMS
+# installs it (extra/), and busybox as modprobe (the kernel calls it too).
+gvm_install_module() {
+	dir=/lib/modules/$(uname -r)/extra
+	mkdir -p "$dir" && cp /giantvm-kvm.ko "$dir/" && depmod &&
+	ln -sf /bin/busybox /sbin/modprobe
+}
