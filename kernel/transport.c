@@ -354,10 +354,23 @@ static struct gvm_link *gvm_link_get(struct gvm_peer *p)
 
 static void gvm_link_arm(struct gvm_link *l)
 {
-	struct gvm_domain *d = l->peer->domain;
+	struct gvm_peer *p = l->peer;
+	struct gvm_domain *d = p->domain;
+	unsigned long delay = msecs_to_jiffies(d->heartbeat_ms);
+	unsigned long deadline;
 
-	queue_delayed_work(gvm_wq, &l->tick,
-			   msecs_to_jiffies(d->heartbeat_ms));
+	/*
+	 * Wake at the heartbeat interval, or earlier when the member's
+	 * timeout runs out first: it is declared down within the timeout,
+	 * not up to one interval late.
+	 */
+	if (p->state == GVM_NODE_UP) {
+		deadline = p->last_rx + msecs_to_jiffies(d->timeout_ms) + 1;
+		if (time_before(deadline, jiffies + delay))
+			delay = time_after(deadline, jiffies) ?
+				deadline - jiffies : 0;
+	}
+	queue_delayed_work(gvm_wq, &l->tick, delay);
 }
 
 /* Should we keep a connection to @p open (and reopen it when it fails)? */

@@ -169,8 +169,10 @@ TEST_F(cluster, up_down_back_and_left)
 
 	/* Node 2's link is cut: the others see it down, with an event. */
 	ASSERT_EQ(0, system("/sbin/ip link set gvmveth2 down"));
-	ms = wait_state(self->g, 3, 2, GVM_NODE_DOWN, TIMEOUT_MS + 2000);
-	ASSERT_LE(0, ms) TH_LOG("node 2 not seen down after its link was cut");
+	/* Within the timeout; the slack covers polling and a slow TCG guest. */
+	ms = wait_state(self->g, 3, 2, GVM_NODE_DOWN, TIMEOUT_MS + 250);
+	ASSERT_LE(0, ms) TH_LOG("node 2 not seen down within %d ms of the cut",
+				TIMEOUT_MS + 250);
 	gvm_report("node 2 seen down %ld ms after the cut (timeout %d ms)\n",
 		   ms, TIMEOUT_MS);
 	EXPECT_TRUE(got_event(&self->ev[0], GVM_CMD_NODE_DOWN, 2, 1000));
