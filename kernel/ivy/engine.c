@@ -13,8 +13,7 @@ void ivy_send_msg(struct gvm_ivy *ivy, struct gvm_msg *m)
 
 	m->domain = ivy->cfg.domain;
 	m->src = ivy->cfg.self;
-	if (m->type != GVM_MSG_REHOME_DONE)
-		m->region = ivy->cfg.region;
+	m->region = ivy->cfg.region;
 	if (m->dst != ivy->cfg.self && ivy->stats)
 		ivy->stats->sent[m->type]++;
 	ivy_emit(ivy, &a);
@@ -686,8 +685,8 @@ int gvm_ivy_recv(struct gvm_ivy *ivy, const struct gvm_msg *m)
 
 	if (m->type == 0 || m->type > GVM_MSG_MAX ||
 	    m->domain != ivy->cfg.domain || m->dst != ivy->cfg.self ||
-	    (ivy_msg_has_page(m->type) &&
-	     (m->region != ivy->cfg.region || m->pfn >= ivy->cfg.npages)))
+	    m->region != ivy->cfg.region ||
+	    (ivy_msg_has_page(m->type) && m->pfn >= ivy->cfg.npages))
 		return -EINVAL;
 	if (!ivy_is_member(ivy, m->src))
 		return -EPROTO;

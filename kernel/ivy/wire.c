@@ -10,6 +10,8 @@ enum wire_payload { PL_NONE, PL_PAGE, PL_RANGES };
 enum wire_arg { ARG_ZERO, ARG_NODE, ARG_HINT, ARG_ERRNO, ARG_COUNT,
 		ARG_REASON };
 enum wire_txid { TX_NONE, TX_REQUIRED, TX_OPTIONAL };
+/* What of region and pfn a type uses; the others must be zero. */
+enum wire_page { PG_NONE, PG_PAGE, PG_REGION };
 
 struct wire_rule {
 	const char *name;
@@ -19,50 +21,51 @@ struct wire_rule {
 	u8 aux;			/* enum wire_arg */
 	u8 version;		/* pg_version is used */
 	u8 txid;		/* enum wire_txid */
-	u8 page;		/* pfn is used */
+	u8 page;		/* enum wire_page */
 };
 
 static const struct wire_rule rules[__GVM_MSG_MAX] = {
 	[GVM_MSG_READ_REQ]   = { "READ_REQ", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
-				 0, 1, 1 },
+				 0, 1, PG_PAGE },
 	[GVM_MSG_WRITE_REQ]  = { "WRITE_REQ", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
-				 0, 1, 1 },
+				 0, 1, PG_PAGE },
 	[GVM_MSG_FWD_READ]   = { "FWD_READ", 0, PL_NONE, ARG_NODE, ARG_ZERO,
-				 0, 1, 1 },
+				 0, 1, PG_PAGE },
 	[GVM_MSG_FWD_WRITE]  = { "FWD_WRITE", 0, PL_NONE, ARG_NODE, ARG_ZERO,
-				 0, 1, 1 },
+				 0, 1, PG_PAGE },
 	[GVM_MSG_DATA]       = { "DATA", 0, PL_PAGE, ARG_ZERO, ARG_ZERO,
-				 1, 1, 1 },
+				 1, 1, PG_PAGE },
 	[GVM_MSG_GRANT]      = { "GRANT", GVM_F_NODATA, PL_PAGE, ARG_ZERO,
-				 ARG_ZERO, 1, 1, 1 },
+				 ARG_ZERO, 1, 1, PG_PAGE },
 	[GVM_MSG_CONFIRM]    = { "CONFIRM", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
-				 1, 1, 1 },
+				 1, 1, PG_PAGE },
 	[GVM_MSG_INV]        = { "INV", 0, PL_RANGES, ARG_ZERO, ARG_ZERO,
-				 1, 1, 1 },
+				 1, 1, PG_PAGE },
 	[GVM_MSG_INV_ACK]    = { "INV_ACK", GVM_F_FAILED, PL_NONE, ARG_COUNT,
-				 ARG_HINT, 0, 1, 1 },
+				 ARG_HINT, 0, 1, PG_PAGE },
 	[GVM_MSG_NACK]       = { "NACK", 0, PL_NONE, ARG_ERRNO, ARG_ZERO,
-				 0, 1, 1 },
+				 0, 1, PG_PAGE },
 	[GVM_MSG_BOUNCE]     = { "BOUNCE", GVM_F_WRITE, PL_NONE, ARG_NODE,
-				 ARG_HINT, 0, 1, 1 },
+				 ARG_HINT, 0, 1, PG_PAGE },
 	[GVM_MSG_QUERY]      = { "QUERY", 0, PL_NONE, ARG_NODE, ARG_ZERO,
-				 0, 1, 1 },
+				 0, 1, PG_PAGE },
 	/* An announcement answers a QUERY (txid) or follows a failure. */
 	[GVM_MSG_ANNOUNCE]   = { "ANNOUNCE", GVM_F_DISOWN, PL_NONE, ARG_ZERO,
-				 ARG_HINT, 1, TX_OPTIONAL, 1 },
+				 ARG_HINT, 1, TX_OPTIONAL, PG_PAGE },
+	/* Per region (each region rehomes on its own), about no page. */
 	[GVM_MSG_REHOME_DONE] = { "REHOME_DONE", 0, PL_NONE, ARG_NODE,
-				  ARG_ZERO, 0, 0, 0 },
+				  ARG_ZERO, 0, 0, PG_REGION },
 	/* Transport frames: no page, no region. HELLO's txid is a nonce. */
 	[GVM_MSG_HELLO]      = { "HELLO", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
-				 0, TX_REQUIRED, 0 },
+				 0, TX_REQUIRED, PG_NONE },
 	[GVM_MSG_HELLO_ACK]  = { "HELLO_ACK", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
-				 0, TX_REQUIRED, 0 },
+				 0, TX_REQUIRED, PG_NONE },
 	[GVM_MSG_HELLO_NACK] = { "HELLO_NACK", 0, PL_NONE, ARG_REASON,
-				 ARG_ZERO, 0, TX_OPTIONAL, 0 },
+				 ARG_ZERO, 0, TX_OPTIONAL, PG_NONE },
 	[GVM_MSG_HEARTBEAT]  = { "HEARTBEAT", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
-				 0, TX_NONE, 0 },
+				 0, TX_NONE, PG_NONE },
 	[GVM_MSG_LEAVE]      = { "LEAVE", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
-				 0, TX_NONE, 0 },
+				 0, TX_NONE, PG_NONE },
 };
 
 /* The errnos a NACK may carry, as Linux numbers them. */
@@ -217,7 +220,10 @@ enum gvm_wire_status gvm_wire_decode(void *buf, size_t len,
 	if (rule->page) {
 		if (lim->npages && m->region != lim->region)
 			return GVM_WIRE_EREGION;
-		if (lim->npages && m->pfn >= lim->npages)
+		if (rule->page == PG_REGION && m->pfn)
+			return GVM_WIRE_ERESERVED;
+		if (rule->page == PG_PAGE && lim->npages &&
+		    m->pfn >= lim->npages)
 			return GVM_WIRE_EPAGE;
 	} else if (m->region) {
 		return GVM_WIRE_ERESERVED;

@@ -91,8 +91,7 @@ static int inject(u32 dst, struct gvm_msg m)
 {
 	m.domain = 1;
 	m.dst = dst;
-	if (m.type != GVM_MSG_REHOME_DONE)
-		m.region = 1;
+	m.region = 1;
 	return gvm_ivy_recv(&S.node[dst].ivy, &m);
 }
 

@@ -67,7 +67,6 @@ static struct gvm_msg valid(u8 type)
 		m.arg = 7;
 		m.txid = 0;
 		m.pfn = 0;
-		m.region = 0;
 		break;
 	case GVM_MSG_HELLO:
 	case GVM_MSG_HELLO_ACK:
@@ -207,7 +206,7 @@ static const struct bad bads[] = {
 	{ "reserved set", GVM_MSG_CONFIRM, H(reserved), 1, 0, GVM_WIRE_ERESERVED },
 	{ "version on READ_REQ", GVM_MSG_READ_REQ, H(pg_version), 1, 0, GVM_WIRE_ERESERVED },
 	{ "pfn on REHOME_DONE", GVM_MSG_REHOME_DONE, H(pfn), 1, 0, GVM_WIRE_ERESERVED },
-	{ "region on REHOME_DONE", GVM_MSG_REHOME_DONE, H(region), 5, 0, GVM_WIRE_ERESERVED },
+	{ "another region on REHOME_DONE", GVM_MSG_REHOME_DONE, H(region), 6, 0, GVM_WIRE_EREGION },
 	{ "payload on READ_REQ", GVM_MSG_READ_REQ, H(payload_len), 8, 8, GVM_WIRE_ELEN },
 	{ "payload beyond max", GVM_MSG_READ_REQ, H(payload_len), GVM_WIRE_MAX_PAYLOAD + 8, 0, GVM_WIRE_ELEN },
 	{ "page one byte short", GVM_MSG_DATA, H(payload_len), GVM_PAGE_SIZE - 1, -1, GVM_WIRE_ELEN },

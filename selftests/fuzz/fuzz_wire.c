@@ -84,8 +84,8 @@ static void check_fields(const struct gvm_msg *m,
 	CHECK(gvm_wire_payload_len(m) == plen);
 
 	if (m->type == GVM_MSG_REHOME_DONE) {
-		/* Not about a page: no region, pfn or transaction. */
-		CHECK(!m->region && !m->pfn && !m->txid);
+		/* A region's, about no page: no pfn or transaction. */
+		CHECK(!m->pfn && !m->txid);
 	} else if (m->type >= GVM_MSG_HELLO) {
 		/* Transport frames: no page; a nonce on HELLO and its ACK. */
 		CHECK(!m->region && !m->pfn && !m->aux);

@@ -399,7 +399,7 @@ static void cl_deliver(struct cl_state *s, u32 src, u32 dst)
 	struct cl_msg c = ch->q[0];
 	struct gvm_msg m = {
 		.type = c.type, .flags = c.flags, .domain = 1, .src = src,
-		.dst = dst, .region = c.type == GVM_MSG_REHOME_DONE ? 0 : 1,
+		.dst = dst, .region = 1,
 		.arg = c.arg, .aux = c.aux, .txid = c.txid, .pfn = c.pfn,
 		.version = c.version, .nranges = c.nranges,
 		.ranges = c.nranges ? c.ranges : NULL,
