@@ -53,6 +53,12 @@ tests = [
      c_enum("gvm_attr", "GVM_A_")),
     ("counters", [a["name"] for a in attrs("stats")],
      c_enum("gvm_stat", "GVM_STAT_")),
+    ("region counters", [a["name"] for a in attrs("region-stats")],
+     c_enum("gvm_rstat", "GVM_RSTAT_")),
+    ("latency buckets", [len(attrs("fault-lat")) - 2,
+                         attrs("fault-lat")[2]["value"]
+                         if "value" in attrs("fault-lat")[2] else 2],
+     [c_define("GVM_LAT_BUCKETS"), c_define("GVM_LAT_FIRST")]),
     ("node states", enum_entries("node-state"),
      c_enum("gvm_node_state", "GVM_NODE_")),
     ("connect modes", enum_entries("connect"),

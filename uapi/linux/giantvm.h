@@ -3,8 +3,8 @@
  * giantvm: distributed shared memory for virtual machines.
  *
  * This header is the whole boundary between the module, its peers and
- * userspace: limits, the peer-to-peer wire format, and (later) the ioctls of
- * /dev/giantvm and the attributes of the "giantvm" generic netlink family.
+ * userspace: limits, the peer-to-peer wire format, the ioctls of /dev/giantvm
+ * and the attributes of the "giantvm" generic netlink family.
  * Everything on the wire is little-endian with explicit padding; the layout
  * is pinned by the static asserts at the end.
  */
@@ -148,8 +148,31 @@ struct gvm_ioc_version {
 	__u32 reserved;
 };
 
+/*
+ * A region: memory shared by the members of a domain, kept coherent page by
+ * page (one writer or many readers). Every member that takes part calls
+ * GVM_IOC_REGION_CREATE with the same region id, size and owner; the ioctl
+ * returns a file descriptor (close-on-exec) whose mmap(MAP_SHARED) is the
+ * region. The members of the region are the domain's members at that
+ * moment, and must be the same on every node. Pages are allocated on first
+ * touch; the owner holds every page at start (untouched pages read as
+ * zero). A page that cannot be fetched is never replaced by zeros: the
+ * fault gets SIGBUS (EFAULT for get_user_pages callers) and an event.
+ */
+struct gvm_region_create {
+	__u32 size;		/* in: sizeof(struct gvm_region_create) */
+	__u32 flags;		/* in: none defined yet, 0 */
+	__u32 domain;		/* in: a domain of the caller's namespace */
+	__u32 region;		/* in: region id, >= 1, unique in the domain */
+	__u64 bytes;		/* in: a multiple of GVM_PAGE_SIZE, > 0 */
+	/* in: node owning every page at start, or GVM_NODE_NONE (lowest id) */
+	__u32 owner;
+	__u32 reserved;		/* in: 0 */
+};
+
 #define GVM_IOC_MAGIC		0xb7
 #define GVM_IOC_VERSION		_IOWR(GVM_IOC_MAGIC, 0x00, struct gvm_ioc_version)
+#define GVM_IOC_REGION_CREATE	_IOW(GVM_IOC_MAGIC, 0x01, struct gvm_region_create)
 
 /* ---------------------------------------------------------------------- */
 /* Generic netlink family "giantvm": the control plane.                   */
@@ -178,6 +201,12 @@ struct gvm_ioc_version {
  *   HANDSHAKE_FAIL  event: DOMAIN_ID [NODE_ID] HELLO_REASON REASON; NODE_ID
  *                   is the other end when known (the member we connected
  *                   to, or the id an incoming HELLO claimed)
+ *   REGION_GET      DOMAIN_ID REGION_ID, or a dump of the regions of
+ *                   DOMAIN_ID (or of every domain without it)
+ *   FAULT_FAIL      event: DOMAIN_ID REGION_ID PFN ERRNO REASON: a fault
+ *                   on this node failed (the task got SIGBUS)
+ *   PAGE_LOST       event: DOMAIN_ID REGION_ID PFN: the page's owner
+ *                   failed with the only copy (sent by the page's home)
  *
  * The DOMAIN_NEW and DOMAIN_DEL events carry DOMAIN_ID, NODE_ID (this node)
  * and NAME when set.
@@ -194,6 +223,9 @@ enum gvm_cmd {
 	GVM_CMD_NODE_DOWN,
 	GVM_CMD_NODE_LEFT,
 	GVM_CMD_HANDSHAKE_FAIL,
+	GVM_CMD_REGION_GET,
+	GVM_CMD_FAULT_FAIL,
+	GVM_CMD_PAGE_LOST,
 	__GVM_CMD_MAX
 };
 #define GVM_CMD_MAX (__GVM_CMD_MAX - 1)
@@ -217,6 +249,14 @@ enum gvm_attr {
 	GVM_A_STATS,		/* nested, enum gvm_stat (out) */
 	GVM_A_HELLO_REASON,	/* u8, enum gvm_hello_reason (event) */
 	GVM_A_REASON,		/* string, for humans (event) */
+	GVM_A_REGION_ID,	/* u32, >= 1 */
+	GVM_A_REGION_BYTES,	/* u64 (out) */
+	GVM_A_REGION_OWNER,	/* u32: the owner at start (out) */
+	GVM_A_REGION_PAGES,	/* u64: pages allocated on this node (out) */
+	GVM_A_REGION_STATS,	/* nested, enum gvm_rstat (out) */
+	GVM_A_FAULT_LAT,	/* nested: u64 per latency bucket (out) */
+	GVM_A_PFN,		/* u64: page number in the region (event) */
+	GVM_A_ERRNO,		/* u32: positive errno (event) */
 	__GVM_A_MAX
 };
 #define GVM_A_MAX (__GVM_A_MAX - 1)
@@ -261,9 +301,40 @@ enum gvm_stat {
 	GVM_STAT_HEARTBEATS_RX,
 	GVM_STAT_DOWNS,			/* times a member went down */
 	GVM_STAT_BAD_FRAMES,		/* frames the codec refused */
+	GVM_STAT_UNROUTED,		/* frames for a region not open here */
 	__GVM_STAT_MAX
 };
 #define GVM_STAT_MAX (__GVM_STAT_MAX - 1)
+
+/* Counters per region on this node; all u64. */
+enum gvm_rstat {
+	GVM_RSTAT_UNSPEC,
+	GVM_RSTAT_PAD,
+	GVM_RSTAT_READ_FAULTS,		/* faults that asked the network */
+	GVM_RSTAT_WRITE_FAULTS,
+	GVM_RSTAT_LOCAL_FAULTS,		/* faults served by the local copy */
+	GVM_RSTAT_PAGES_IN,		/* pages received */
+	GVM_RSTAT_PAGES_OUT,		/* pages sent */
+	GVM_RSTAT_INV_SENT,		/* invalidations sent */
+	GVM_RSTAT_INV_RECEIVED,		/* local copies dropped by one */
+	GVM_RSTAT_RETRIES,		/* requests sent again */
+	GVM_RSTAT_TIMEOUTS,		/* requests that timed out */
+	GVM_RSTAT_FAULT_FAILS,		/* faults that got SIGBUS */
+	GVM_RSTAT_PAGES_LOST,		/* pages whose owner failed */
+	GVM_RSTAT_STALE,		/* messages ignored as stale */
+	GVM_RSTAT_PROTOCOL_ERRORS,	/* messages that broke the protocol */
+	__GVM_RSTAT_MAX
+};
+#define GVM_RSTAT_MAX (__GVM_RSTAT_MAX - 1)
+
+/*
+ * Latency of the faults that asked the network: in GVM_A_FAULT_LAT,
+ * attribute GVM_LAT_FIRST + i (u64) counts the faults that took
+ * [2^i, 2^(i+1)) us; bucket 0 also counts faster ones, the last one slower
+ * ones. Attribute 1 is padding, as in the counter nests.
+ */
+#define GVM_LAT_BUCKETS		24
+#define GVM_LAT_FIRST		2
 
 #ifdef __cplusplus
 #define GVM_UAPI_ASSERT(c, m) static_assert(c, m)
@@ -280,5 +351,7 @@ GVM_UAPI_ASSERT(__builtin_offsetof(struct gvm_wire_hdr, pg_version) == 56,
 		"pg_version offset");
 GVM_UAPI_ASSERT(sizeof(struct gvm_wire_range) == 8, "range is 8 bytes");
 GVM_UAPI_ASSERT(GVM_MAX_NODES < GVM_NODE_NONE, "node ids fit below NONE");
+GVM_UAPI_ASSERT(sizeof(struct gvm_region_create) == 32,
+		"gvm_region_create is 32 bytes");
 
 #endif /* _UAPI_LINUX_GIANTVM_H */
