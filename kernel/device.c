@@ -7,10 +7,12 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/nsproxy.h>
 #include <linux/uaccess.h>
 #include <linux/giantvm.h>
 
 #include "device.h"
+#include "region.h"
 
 static long gvm_ioc_version(void __user *uarg)
 {
@@ -34,11 +36,17 @@ static long gvm_ioc_version(void __user *uarg)
 	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
+/* The struct's size is its first field: the one in @cmd may differ. */
+#define GVM_IOC_ANY_SIZE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
 static long gvm_dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
-	switch (cmd) {
-	case GVM_IOC_VERSION:
+	switch (GVM_IOC_ANY_SIZE(cmd)) {
+	case GVM_IOC_ANY_SIZE(GVM_IOC_VERSION):
 		return gvm_ioc_version((void __user *)arg);
+	case GVM_IOC_ANY_SIZE(GVM_IOC_REGION_CREATE):
+		return gvm_region_create(current->nsproxy->net_ns,
+					 (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -8,6 +8,7 @@
 
 #include "domain.h"
 #include "netlink.h"
+#include "region.h"
 #include "transport.h"
 
 struct workqueue_struct *gvm_wq;
@@ -81,9 +82,11 @@ void gvm_peer_set_state(struct gvm_peer *p, u8 state, const char *why)
 		if (p->link)
 			atomic64_inc(&p->link->stats.c[GVM_STAT_DOWNS]);
 		gvm_notify_node(d, p->id, GVM_CMD_NODE_DOWN, why);
+		gvm_regions_peer_failed(d, p->id);
 		break;
 	case GVM_NODE_LEFT:
 		gvm_notify_node(d, p->id, GVM_CMD_NODE_LEFT, why);
+		gvm_regions_peer_failed(d, p->id);
 		break;
 	}
 }
@@ -203,6 +206,7 @@ int gvm_member_del(struct gvm_domain *d, u32 id,
 	xa_erase(&d->peers, id);
 	d->nmembers--;
 	d->generation++;
+	gvm_regions_peer_failed(d, id);
 	gvm_link_close(p);
 	mutex_unlock(&d->lock);
 
@@ -239,6 +243,7 @@ static void gvm_domain_free(struct gvm_domain *d)
 	xa_for_each(&d->peers, id, p)
 		gvm_peer_free(p);
 	xa_destroy(&d->peers);
+	xa_destroy(&d->regions);
 	WARN_ON_ONCE(!list_empty(&d->dead) || !list_empty(&d->pending));
 	/* What is left is the domain itself, or something leaked. */
 	WARN_ON_ONCE(atomic64_read(&d->mem_bytes) != sizeof(*d));
@@ -268,6 +273,7 @@ int gvm_domain_create(struct gvm_net *gn, const struct gvm_domain_cfg *cfg,
 	memcpy(d->name, cfg->name, sizeof(d->name));
 	mutex_init(&d->lock);
 	xa_init(&d->peers);
+	xa_init(&d->regions);
 	d->generation = 1;	/* never 0: dumps compare it (netlink.c) */
 	INIT_LIST_HEAD(&d->pending);
 	INIT_LIST_HEAD(&d->dead);
@@ -343,6 +349,7 @@ int gvm_domain_delete(struct gvm_net *gn, u32 id,
 		      struct netlink_ext_ack *extack)
 {
 	struct gvm_domain *d;
+	bool busy;
 
 	mutex_lock(&gn->lock);
 	d = gvm_domain_lookup(gn, id);
@@ -350,6 +357,15 @@ int gvm_domain_delete(struct gvm_net *gn, u32 id,
 		mutex_unlock(&gn->lock);
 		NL_SET_ERR_MSG(extack, "no such domain in this namespace");
 		return -ENOENT;
+	}
+	mutex_lock(&d->lock);
+	busy = d->nregions != 0;
+	mutex_unlock(&d->lock);
+	if (busy) {
+		mutex_unlock(&gn->lock);
+		NL_SET_ERR_MSG(extack,
+			       "regions of this domain are open here: close them first");
+		return -EBUSY;
 	}
 	list_del(&d->node);
 	mutex_unlock(&gn->lock);

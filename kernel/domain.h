@@ -73,6 +73,8 @@ struct gvm_domain {
 	struct list_head dead;		/* connections to release */
 	struct work_struct reap_work;
 	struct delayed_work housekeeping;	/* handshake timeouts */
+	struct xarray regions;		/* region id -> struct gvm_region */
+	u32 nregions;			/* till each is freed: keeps us */
 	struct gvm_stats gone;		/* counters of removed members */
 	atomic64_t mem_bytes;
 };

@@ -16,6 +16,7 @@
 #include "domain.h"
 #include "ivy/ivy.h"
 #include "netlink.h"
+#include "region.h"
 
 static bool selftest;
 module_param(selftest, bool, 0444);
@@ -62,6 +63,9 @@ static int __init gvm_mod_init(void)
 	ret = gvm_domain_init();
 	if (ret)
 		goto err_domain;
+	ret = gvm_map_init();
+	if (ret)
+		goto err_map;
 	ret = gvm_netlink_init();
 	if (ret)
 		goto err_netlink;
@@ -74,6 +78,8 @@ static int __init gvm_mod_init(void)
 err_device:
 	gvm_netlink_exit();
 err_netlink:
+	gvm_map_exit();
+err_map:
 	gvm_domain_exit();
 err_domain:
 	return ret;
@@ -84,6 +90,7 @@ static void __exit gvm_mod_exit(void)
 {
 	gvm_device_exit();
 	gvm_netlink_exit();
+	gvm_map_exit();		/* no region is left: each held the module */
 	gvm_domain_exit();
 	pr_info("giantvm unloaded\n");
 }

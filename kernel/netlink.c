@@ -12,6 +12,7 @@
 
 #include "domain.h"
 #include "netlink.h"
+#include "region.h"
 
 /* Heartbeat and timeout limits, in ms: wider than the s16 of NLA_POLICY_RANGE. */
 static struct netlink_range_validation gvm_heartbeat_range = {
@@ -41,6 +42,14 @@ static const struct nla_policy gvm_policy[GVM_A_MAX + 1] = {
 	[GVM_A_STATS] = { .type = NLA_REJECT },
 	[GVM_A_HELLO_REASON] = { .type = NLA_REJECT },
 	[GVM_A_REASON] = { .type = NLA_REJECT },
+	[GVM_A_REGION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[GVM_A_REGION_BYTES] = { .type = NLA_REJECT },
+	[GVM_A_REGION_OWNER] = { .type = NLA_REJECT },
+	[GVM_A_REGION_PAGES] = { .type = NLA_REJECT },
+	[GVM_A_REGION_STATS] = { .type = NLA_REJECT },
+	[GVM_A_FAULT_LAT] = { .type = NLA_REJECT },
+	[GVM_A_PFN] = { .type = NLA_REJECT },
+	[GVM_A_ERRNO] = { .type = NLA_REJECT },
 };
 
 enum { GVM_MCGRP_EVENTS_IDX };
@@ -423,6 +432,144 @@ static int gvm_nl_node_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/* ---- regions ---------------------------------------------------------- */
+
+/* v[first..n) as a nest of u64s, v[i] as attribute i + shift. */
+static int gvm_put_u64s(struct sk_buff *skb, int attr, const u64 *v,
+			int first, int n, int shift)
+{
+	struct nlattr *nest = nla_nest_start(skb, attr);
+	int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = first; i < n; i++)
+		if (nla_put_u64_64bit(skb, i + shift, v[i], GVM_STAT_PAD)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* With d->lock held (the region stays). */
+static int gvm_fill_region(struct sk_buff *skb, struct gvm_domain *d,
+			   struct gvm_region *r, u32 portid, u32 seq,
+			   int flags)
+{
+	u64 st[__GVM_RSTAT_MAX], lat[GVM_LAT_BUCKETS];
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &gvm_genl_family, flags,
+			  GVM_CMD_REGION_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	gvm_region_stats(r, st, lat);
+	if (nla_put_u32(skb, GVM_A_DOMAIN_ID, d->id) ||
+	    nla_put_u32(skb, GVM_A_REGION_ID, r->id) ||
+	    nla_put_u64_64bit(skb, GVM_A_REGION_BYTES,
+			      r->npages * GVM_PAGE_SIZE, GVM_A_PAD) ||
+	    nla_put_u32(skb, GVM_A_REGION_OWNER, r->owner) ||
+	    nla_put_u64_64bit(skb, GVM_A_REGION_PAGES,
+			      atomic64_read(&r->pages), GVM_A_PAD) ||
+	    nla_put_u32(skb, GVM_A_MEMBERS, r->nmembers) ||
+	    gvm_put_u64s(skb, GVM_A_REGION_STATS, st, GVM_RSTAT_READ_FAULTS,
+			 __GVM_RSTAT_MAX, 0) ||
+	    gvm_put_u64s(skb, GVM_A_FAULT_LAT, lat, 0, GVM_LAT_BUCKETS,
+			 GVM_LAT_FIRST))
+		goto err;
+	genlmsg_end(skb, hdr);
+	return 0;
+err:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int gvm_nl_region_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct gvm_net *gn = gvm_net(genl_info_net(info));
+	struct gvm_domain *d;
+	struct gvm_region *r;
+	struct sk_buff *msg;
+	int ret = -ENOENT;
+
+	if (!gvm_need(info, GVM_A_DOMAIN_ID, "missing domain id") ||
+	    !gvm_need(info, GVM_A_REGION_ID, "missing region id"))
+		return -EINVAL;
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&gn->lock);
+	d = gvm_nl_domain(gn, info->attrs, info->extack);
+	if (d) {
+		mutex_lock(&d->lock);
+		r = xa_load(&d->regions,
+			    nla_get_u32(info->attrs[GVM_A_REGION_ID]));
+		if (r)
+			ret = gvm_fill_region(msg, d, r, info->snd_portid,
+					      info->snd_seq, 0);
+		else
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[GVM_A_REGION_ID],
+					    "no such region open here");
+		mutex_unlock(&d->lock);
+	}
+	mutex_unlock(&gn->lock);
+	return gvm_nl_reply(msg, info, ret);
+}
+
+/*
+ * The regions of one domain, or of all. cb->args[0]: domains done,
+ * cb->args[1]: the next region id in the current one.
+ */
+static int gvm_nl_region_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct gvm_net *gn = gvm_net(sock_net(skb->sk));
+	struct nlattr *at[GVM_A_MAX + 1];
+	struct gvm_domain *d;
+	struct gvm_region *r;
+	long i = 0;
+	int ret;
+
+	ret = nlmsg_parse(cb->nlh, GENL_HDRLEN, at, GVM_A_MAX, gvm_policy,
+			  cb->extack);
+	if (ret)
+		return ret;
+	mutex_lock(&gn->lock);
+	if (at[GVM_A_DOMAIN_ID] && !gvm_nl_domain(gn, at, cb->extack)) {
+		mutex_unlock(&gn->lock);
+		return -ENOENT;
+	}
+	list_for_each_entry(d, &gn->domains, node) {
+		unsigned long id = cb->args[1];
+
+		if (at[GVM_A_DOMAIN_ID] &&
+		    d->id != nla_get_u32(at[GVM_A_DOMAIN_ID]))
+			continue;
+		if (i++ < cb->args[0])
+			continue;
+		mutex_lock(&d->lock);
+		xa_for_each_start(&d->regions, id, r, cb->args[1]) {
+			ret = gvm_fill_region(skb, d, r,
+					      NETLINK_CB(cb->skb).portid,
+					      cb->nlh->nlmsg_seq, NLM_F_MULTI);
+			if (ret)
+				break;
+		}
+		mutex_unlock(&d->lock);
+		if (ret) {
+			/* Resume with the region that did not fit. */
+			cb->args[1] = id;
+			i--;
+			break;
+		}
+		cb->args[1] = 0;
+	}
+	mutex_unlock(&gn->lock);
+	cb->args[0] = i;
+	return skb->len;
+}
+
 /* ---- events ----------------------------------------------------------- */
 
 static struct sk_buff *gvm_event_new(struct gvm_domain *d, u8 cmd,
@@ -494,6 +641,33 @@ void gvm_notify_handshake(struct gvm_domain *d, u32 node, u8 reason,
 			       nla_put_string(skb, GVM_A_REASON, text));
 }
 
+void gvm_notify_fault(struct gvm_domain *d, u32 region, u64 pfn, int err,
+		      const char *reason)
+{
+	void *hdr;
+	struct sk_buff *skb = gvm_event_new(d, GVM_CMD_FAULT_FAIL, &hdr);
+
+	if (skb)
+		gvm_event_send(d, skb, hdr,
+			       nla_put_u32(skb, GVM_A_REGION_ID, region) ||
+			       nla_put_u64_64bit(skb, GVM_A_PFN, pfn,
+						 GVM_A_PAD) ||
+			       nla_put_u32(skb, GVM_A_ERRNO, err) ||
+			       nla_put_string(skb, GVM_A_REASON, reason));
+}
+
+void gvm_notify_page_lost(struct gvm_domain *d, u32 region, u64 pfn)
+{
+	void *hdr;
+	struct sk_buff *skb = gvm_event_new(d, GVM_CMD_PAGE_LOST, &hdr);
+
+	if (skb)
+		gvm_event_send(d, skb, hdr,
+			       nla_put_u32(skb, GVM_A_REGION_ID, region) ||
+			       nla_put_u64_64bit(skb, GVM_A_PFN, pfn,
+						 GVM_A_PAD));
+}
+
 /* ---- the family ------------------------------------------------------- */
 
 static const struct genl_ops gvm_genl_ops[] = {
@@ -521,6 +695,10 @@ static const struct genl_ops gvm_genl_ops[] = {
 		.cmd = GVM_CMD_NODE_GET,
 		.doit = gvm_nl_node_get,
 		.dumpit = gvm_nl_node_dump,
+	}, {
+		.cmd = GVM_CMD_REGION_GET,
+		.doit = gvm_nl_region_get,
+		.dumpit = gvm_nl_region_dump,
 	},
 };
 

@@ -21,6 +21,7 @@
 
 #include "ivy/wire.h"
 #include "netlink.h"
+#include "region.h"
 #include "transport.h"
 
 #define GVM_HELLO_TIMEOUT	(5 * HZ)
@@ -172,8 +173,8 @@ static struct gvm_conn *gvm_conn_new(struct gvm_domain *d,
 	return c;
 }
 
-/* Queue one frame. Encoding cannot fail for the frames built here. */
-static int gvm_conn_send(struct gvm_conn *c, struct gvm_msg *m)
+/* Queue one frame, at the head for a HELLO that overtakes queued data. */
+static int gvm_conn_queue(struct gvm_conn *c, struct gvm_msg *m, bool head)
 {
 	struct gvm_domain *d = c->domain;
 	size_t len = sizeof(struct gvm_wire_hdr) + gvm_wire_payload_len(m);
@@ -190,10 +191,18 @@ static int gvm_conn_send(struct gvm_conn *c, struct gvm_msg *m)
 	}
 	f->len = len;
 	spin_lock_bh(&c->txlock);
-	list_add_tail(&f->node, &c->txq);
+	if (head)
+		list_add(&f->node, &c->txq);
+	else
+		list_add_tail(&f->node, &c->txq);
 	spin_unlock_bh(&c->txlock);
 	queue_work(gvm_wq, &c->tx_work);
 	return 0;
+}
+
+static int gvm_conn_send(struct gvm_conn *c, struct gvm_msg *m)
+{
+	return gvm_conn_queue(c, m, false);
 }
 
 static int gvm_conn_control(struct gvm_conn *c, u8 type, u32 dst, u32 arg,
@@ -215,6 +224,14 @@ void gvm_conn_close(struct gvm_conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	/*
+	 * Region frames in flight may be lost with a stream that carried
+	 * them (ours) or may have (the member's): regions count the member
+	 * as failed rather than wait for what never comes.
+	 */
+	if (c->peer && !d->dying &&
+	    (c->outgoing ? c->carried : c->state == GVM_CONN_UP))
+		gvm_regions_peer_failed(d, c->peer->id);
 	gvm_conn_detach(c);
 	if (l && l->tx == c)
 		l->tx = NULL;
@@ -625,6 +642,7 @@ static bool gvm_rx_frame(struct gvm_conn *c, u32 len)
 	struct gvm_wire_limits lim = {
 		.domain = d->id, .self = d->self, .id_space = GVM_MAX_NODES,
 	};
+	struct gvm_region *r = NULL;
 	enum gvm_wire_status st;
 	struct gvm_peer *p;
 	struct gvm_msg m;
@@ -682,11 +700,22 @@ static bool gvm_rx_frame(struct gvm_conn *c, u32 len)
 		open = false;
 		break;
 	default:
-		/* Coherence traffic: no region uses this domain yet. */
+		/* Coherence traffic, delivered below: the engine's lock ranks
+		 * above ours. A region not open here drops it; its sender
+		 * asks again.
+		 */
+		r = gvm_region_get(d, m.region);
+		if (!r)
+			gvm_stat_add(c, GVM_STAT_UNROUTED, 1);
 		break;
 	}
 out:
 	mutex_unlock(&d->lock);
+	if (r) {
+		/* m points into c->rxbuf, which only this work touches. */
+		gvm_region_recv(r, &m);
+		gvm_region_put(r);
+	}
 	return open;
 }
 
@@ -741,10 +770,14 @@ static void gvm_connected(struct gvm_conn *c)
 	mutex_lock(&d->lock);
 	if (!c->dead && c->state == GVM_CONN_CONNECTING) {
 		if (c->sock->sk->sk_state == TCP_ESTABLISHED) {
+			struct gvm_msg m = { .type = GVM_MSG_HELLO,
+					     .dst = c->peer->id,
+					     .txid = c->nonce };
+
 			c->state = GVM_CONN_HELLO_SENT;
 			c->since = jiffies;
-			gvm_conn_control(c, GVM_MSG_HELLO, c->peer->id, 0,
-					 c->nonce);
+			/* Frames queued while connecting follow it. */
+			gvm_conn_queue(c, &m, true);
 		} else if (c->sock->sk->sk_state == TCP_CLOSE) {
 			gvm_conn_lost(c, "cannot connect");
 		}
@@ -756,8 +789,12 @@ static void gvm_tx_work(struct work_struct *w)
 {
 	struct gvm_conn *c = container_of(w, struct gvm_conn, tx_work);
 
-	if (READ_ONCE(c->state) == GVM_CONN_CONNECTING)
+	if (READ_ONCE(c->state) == GVM_CONN_CONNECTING) {
 		gvm_connected(c);
+		/* Nothing goes out before the HELLO. */
+		if (READ_ONCE(c->state) == GVM_CONN_CONNECTING)
+			return;
+	}
 	while (!READ_ONCE(c->dead)) {
 		struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
 		struct gvm_frame *f;
@@ -924,4 +961,32 @@ void gvm_housekeeping(struct work_struct *w)
 	if (!list_empty(&d->pending) && !d->dying)
 		queue_delayed_work(gvm_wq, &d->housekeeping, HZ);
 	mutex_unlock(&d->lock);
+}
+
+/* ---- the regions' way out --------------------------------------------- */
+
+/*
+ * With d->lock held: queue @m for its destination, connecting if needed
+ * (frames wait behind the HELLO). -EHOSTUNREACH when it cannot go: the
+ * member left or is gone, or its connection is not to be had.
+ */
+int gvm_send(struct gvm_domain *d, struct gvm_msg *m)
+{
+	struct gvm_peer *p = xa_load(&d->peers, m->dst);
+	struct gvm_link *l;
+
+	lockdep_assert_held(&d->lock);
+	if (!p || d->dying || p->state == GVM_NODE_SELF ||
+	    p->state == GVM_NODE_LEFT)
+		return -EHOSTUNREACH;
+	l = gvm_link_get(p);
+	if (!l)
+		return -ENOMEM;
+	if (!l->tx)
+		gvm_connect(p);
+	if (!l->tx)
+		return -EHOSTUNREACH;
+	gvm_link_arm(l);
+	l->tx->carried = true;
+	return gvm_conn_send(l->tx, m);
 }

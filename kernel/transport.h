@@ -29,6 +29,7 @@ struct gvm_conn {
 	struct socket *sock;
 	bool outgoing;
 	bool dead;
+	bool carried;			/* outgoing: region frames queued */
 	u8 state;			/* enum gvm_conn_state */
 	u64 nonce;
 	unsigned long since;		/* jiffies: entered this state */
@@ -67,5 +68,6 @@ void gvm_reap(struct gvm_domain *d);
 void gvm_reap_work(struct work_struct *w);
 void gvm_accept_work(struct work_struct *w);
 void gvm_housekeeping(struct work_struct *w);
+int gvm_send(struct gvm_domain *d, struct gvm_msg *m);
 
 #endif /* _GVM_TRANSPORT_H */

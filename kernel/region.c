@@ -1,0 +1,721 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Regions: creation through /dev/giantvm, the engine's glue, teardown.
+ *
+ * Every node of a region runs one engine for it, under the region's mutex.
+ * The engine's actions are carried out in order as it emits them: frames go
+ * to the domain's transport, pages are copied into and out of the region's
+ * page cache, access is revoked by unmapping, faults are woken, timers are
+ * armed. Frames arrive from the transport's receive work, timers from a
+ * delayed work, member failures from a work the transport kicks.
+ */
+#include <linux/bsearch.h>
+#include <linux/file.h>
+#include <linux/highmem.h>
+#include <linux/sort.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "netlink.h"
+#include "region.h"
+#include "transport.h"
+
+/* How long the engine's timers run, by kind. */
+#define GVM_RETRY_MS	2	/* a home's queue was full: ask again */
+#define GVM_HOME_MS	2	/* a home dispatches its queue again */
+
+static void gvm_region_drain(struct gvm_region *r);
+
+/* ---- the engine's actions --------------------------------------------- */
+
+static void *gvm_ivy_alloc(size_t bytes)
+{
+	return kzalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
+}
+
+static void gvm_ivy_free(void *p, size_t bytes)
+{
+	kfree(p);
+}
+
+static void gvm_fault_complete(struct gvm_region *r, u64 pfn, int err)
+{
+	struct gvm_fault_wait *w;
+
+	list_for_each_entry(w, &r->waits, node)
+		if (w->pfn == pfn) {
+			w->err = err;
+			WRITE_ONCE(w->done, true);
+		}
+	wake_up_all(&r->wq);
+}
+
+static unsigned long gvm_timer_delay(struct gvm_region *r, u8 kind)
+{
+	switch (kind) {
+	case GVM_TIMER_RETRY:
+		return msecs_to_jiffies(GVM_RETRY_MS);
+	case GVM_TIMER_HOME:
+		return msecs_to_jiffies(GVM_HOME_MS);
+	default:
+		return msecs_to_jiffies(r->domain->timeout_ms);
+	}
+}
+
+/* One timer per kind and page: arming it again replaces it. */
+static void gvm_timer_arm(struct gvm_region *r, u8 kind, u64 pfn, u64 txid)
+{
+	unsigned long key = (unsigned long)pfn << 2 | kind;
+	struct gvm_rtimer *t;
+
+	if (r->dying || kind < 1 || kind > GVM_NTIMERS)
+		return;
+	t = xa_load(&r->timers, key);
+	if (t) {
+		list_del(&t->node);
+	} else {
+		t = gvm_alloc(r->domain, sizeof(*t), GFP_KERNEL);
+		if (!t || xa_insert(&r->timers, key, t, GFP_KERNEL)) {
+			gvm_free(r->domain, t, sizeof(*t));
+			/* The fault's own bound still ends its wait. */
+			pr_warn_ratelimited("giantvm: region %u: no memory for a timer\n",
+					    r->id);
+			return;
+		}
+		t->pfn = pfn;
+		t->kind = kind;
+	}
+	t->txid = txid;
+	t->expires = jiffies + gvm_timer_delay(r, kind);
+	list_add_tail(&t->node, &r->tq[kind - 1]);
+	if (!delayed_work_pending(&r->timer_work) ||
+	    time_before(t->expires, r->timer_at)) {
+		r->timer_at = t->expires;
+		mod_delayed_work(gvm_wq, &r->timer_work,
+				 t->expires - jiffies);
+	}
+}
+
+static void gvm_timer_work(struct work_struct *work)
+{
+	struct gvm_region *r = container_of(to_delayed_work(work),
+					    struct gvm_region, timer_work);
+	unsigned long now = jiffies, next = 0;
+	struct gvm_rtimer *t;
+	bool more = false;
+	int k;
+
+	mutex_lock(&r->lock);
+	for (k = 0; k < GVM_NTIMERS && !r->dying; k++) {
+		while ((t = list_first_entry_or_null(&r->tq[k],
+						     struct gvm_rtimer,
+						     node)) &&
+		       !time_before(now, t->expires)) {
+			u64 pfn = t->pfn, txid = t->txid;
+
+			list_del(&t->node);
+			xa_erase(&r->timers, (unsigned long)pfn << 2 | (k + 1));
+			gvm_free(r->domain, t, sizeof(*t));
+			/* May arm timers of any kind again. */
+			gvm_ivy_timer(&r->ivy, k + 1, pfn, txid);
+			gvm_region_drain(r);
+		}
+	}
+	for (k = 0; k < GVM_NTIMERS && !r->dying; k++) {
+		t = list_first_entry_or_null(&r->tq[k], struct gvm_rtimer,
+					     node);
+		if (t && (!more || time_before(t->expires, next))) {
+			next = t->expires;
+			more = true;
+		}
+	}
+	if (more) {
+		r->timer_at = next;
+		mod_delayed_work(gvm_wq, &r->timer_work,
+				 time_after(next, now) ? next - now : 0);
+	}
+	mutex_unlock(&r->lock);
+}
+
+/*
+ * A message the engine sends itself (a home that is also the owner, say)
+ * is delivered like any other, after the call that sent it: queued here,
+ * drained by gvm_region_drain(). A copy, with its ranges and page.
+ */
+static void gvm_region_to_self(struct gvm_region *r, const struct gvm_msg *m)
+{
+	size_t rl = m->nranges * sizeof(*m->ranges);
+	size_t pl = m->page ? GVM_PAGE_SIZE : 0;
+	size_t len = sizeof(struct gvm_selfmsg) + rl + pl;
+	struct gvm_selfmsg *s = gvm_alloc(r->domain, len, GFP_KERNEL);
+
+	if (!s) {
+		/* Lost like a frame to a failed link: the engine asks again. */
+		pr_warn_ratelimited("giantvm: region %u: no memory for a message\n",
+				    r->id);
+		return;
+	}
+	s->len = len;
+	s->m = *m;
+	if (rl) {
+		s->m.ranges = (struct gvm_range *)s->data;
+		memcpy(s->m.ranges, m->ranges, rl);
+	}
+	if (pl) {
+		memcpy(s->data + rl, m->page, pl);
+		s->m.page = s->data + rl;
+	}
+	list_add_tail(&s->node, &r->selfq);
+}
+
+/* With r->lock held, after each call into the engine. */
+static void gvm_region_drain(struct gvm_region *r)
+{
+	struct gvm_selfmsg *s;
+
+	while ((s = list_first_entry_or_null(&r->selfq, struct gvm_selfmsg,
+					     node))) {
+		list_del(&s->node);
+		if (!r->dying)
+			gvm_ivy_recv(&r->ivy, &s->m);
+		gvm_free(r->domain, s, s->len);
+	}
+}
+
+/* A frame for the engine; a page-carrying one takes the local copy. */
+static void gvm_region_xmit(struct gvm_region *r, const struct gvm_msg *em)
+{
+	struct gvm_domain *d = r->domain;
+	struct gvm_msg m = *em;
+	struct folio *folio = NULL;
+	void *kaddr = NULL;
+	int ret;
+
+	if ((m.type == GVM_MSG_DATA || m.type == GVM_MSG_GRANT) &&
+	    !(m.flags & GVM_F_NODATA) && m.dst != d->self) {
+		/* Nobody may write the page while its contents go out. */
+		if (test_bit(m.pfn, r->writable))
+			gvm_page_revoke(r, m.pfn, false);
+		folio = gvm_page_get(r, m.pfn, false);
+		if (folio)
+			kaddr = kmap_local_folio(folio, 0);
+		/* Never touched here, at its owner: zero, truly. */
+		m.page = kaddr ?: page_address(ZERO_PAGE(0));
+		atomic64_inc(&r->st[GVM_RSTAT_PAGES_OUT]);
+	}
+	if (m.dst == d->self) {
+		/* Our own page: the engine installs nothing from it. */
+		gvm_region_to_self(r, &m);
+		return;
+	}
+	mutex_lock(&d->lock);
+	ret = gvm_send(d, &m);
+	mutex_unlock(&d->lock);
+	if (kaddr)
+		kunmap_local(kaddr);
+	if (folio)
+		folio_put(folio);
+	/* Lost with its member; the engine asks again or fails the fault. */
+	if (ret)
+		pr_debug("giantvm: region %u: %s to node %u not sent (%d)\n",
+			 r->id, gvm_msg_name(m.type), m.dst, ret);
+}
+
+static void gvm_region_emit(void *priv, const struct gvm_ivy_action *a)
+{
+	struct gvm_region *r = priv;
+
+	switch (a->type) {
+	case GVM_ACT_SEND:
+		gvm_region_xmit(r, a->msg);
+		break;
+	case GVM_ACT_INSTALL:
+		/* The fault that asked allocated the page: this cannot fail. */
+		if (gvm_page_install(r, a->pfn, a->data))
+			pr_err_ratelimited("giantvm: region %u: page %llu not installed\n",
+					   r->id, a->pfn);
+		else
+			atomic64_inc(&r->st[GVM_RSTAT_PAGES_IN]);
+		break;
+	case GVM_ACT_MAP:
+		set_bit(a->pfn, r->valid);
+		if (a->write)
+			set_bit(a->pfn, r->writable);
+		break;
+	case GVM_ACT_PROTECT:
+		gvm_page_revoke(r, a->pfn, false);
+		break;
+	case GVM_ACT_UNMAP:
+		gvm_page_revoke(r, a->pfn, true);
+		break;
+	case GVM_ACT_COMPLETE:
+		gvm_fault_complete(r, a->pfn, a->err);
+		break;
+	case GVM_ACT_TIMER:
+		gvm_timer_arm(r, a->timer, a->pfn, a->txid);
+		break;
+	case GVM_ACT_NODE_DEAD:
+		pr_info("giantvm: domain %u region %u: node %u failed\n",
+			r->domain->id, r->id, a->node);
+		break;
+	case GVM_ACT_PAGE_LOST:
+		gvm_notify_page_lost(r->domain, r->id, a->pfn);
+		break;
+	}
+}
+
+static const struct gvm_ivy_ops gvm_region_ivy_ops = {
+	.emit = gvm_region_emit,
+	.alloc = gvm_ivy_alloc,
+	.free = gvm_ivy_free,
+};
+
+/* ---- faults ----------------------------------------------------------- */
+
+static const char *gvm_fault_reason(int err)
+{
+	switch (err) {
+	case -EHOSTDOWN:
+		return "the page's owner failed";
+	case -ETIMEDOUT:
+		return "no answer in time";
+	case -EINTR:
+		return "the task was killed";
+	default:
+		return "the fault failed";
+	}
+}
+
+static void gvm_lat_add(struct gvm_region *r, ktime_t start)
+{
+	u64 us = ktime_us_delta(ktime_get(), start);
+	int b = us < 2 ? 0 : min_t(int, ilog2(us), GVM_LAT_BUCKETS - 1);
+
+	atomic64_inc(&r->lat[b]);
+}
+
+/*
+ * Make the engine's copy of @pfn valid (writable), waiting for the network
+ * if needed, and open the page's bits to the fault handlers. Waits are
+ * killable and bounded; 0 or -errno (the fault then gets SIGBUS).
+ */
+int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write)
+{
+	unsigned long limit = msecs_to_jiffies(2 * r->domain->timeout_ms +
+					       1000);
+	struct gvm_fault_wait w = { .pfn = pfn };
+	bool waited = false;
+	ktime_t start = 0;
+	long left;
+	int ret;
+
+	mutex_lock(&r->lock);
+	for (;;) {
+		u8 state = r->ivy.pages[pfn].state;
+
+		if (write ? state == GVM_PG_EXCLUSIVE :
+			    state != GVM_PG_INVALID) {
+			set_bit(pfn, r->valid);
+			if (state == GVM_PG_EXCLUSIVE)
+				set_bit(pfn, r->writable);
+			ret = 0;
+			break;
+		}
+		w.done = false;
+		w.err = 0;
+		list_add(&w.node, &r->waits);
+		ret = gvm_ivy_fault(&r->ivy, pfn, write);
+		gvm_region_drain(r);
+		if (ret < 0) {
+			list_del(&w.node);
+			break;
+		}
+		if (!waited) {
+			waited = true;
+			start = ktime_get();
+		}
+		left = 1;
+		if (ret == GVM_IVY_WAIT && !w.done) {
+			mutex_unlock(&r->lock);
+			left = wait_event_killable_timeout(r->wq,
+							   READ_ONCE(w.done),
+							   limit);
+			mutex_lock(&r->lock);
+		}
+		list_del(&w.node);
+		if (ret == GVM_IVY_WAIT && !w.done) {
+			ret = left < 0 ? -EINTR : -ETIMEDOUT;
+			break;
+		}
+		ret = w.err;
+		if (ret)
+			break;
+	}
+	if (!ret && waited)
+		gvm_lat_add(r, start);
+	else if (!ret)
+		atomic64_inc(&r->st[GVM_RSTAT_LOCAL_FAULTS]);
+	if (ret) {
+		pr_warn_ratelimited("giantvm: domain %u region %u: fault on page %llu failed: %s (%d)\n",
+				    r->domain->id, r->id, pfn,
+				    gvm_fault_reason(ret), ret);
+		atomic64_inc(&r->st[GVM_RSTAT_FAULT_FAILS]);
+		gvm_notify_fault(r->domain, r->id, pfn, -ret,
+				 gvm_fault_reason(ret));
+	}
+	mutex_unlock(&r->lock);
+	return ret;
+}
+
+/* ---- frames and failures ---------------------------------------------- */
+
+/* From the transport's receive work, without d->lock. */
+void gvm_region_recv(struct gvm_region *r, const struct gvm_msg *m)
+{
+	mutex_lock(&r->lock);
+	if (!r->dying) {
+		if (gvm_ivy_recv(&r->ivy, m) == -EINVAL)
+			atomic64_inc(&r->st[GVM_RSTAT_PROTOCOL_ERRORS]);
+		gvm_region_drain(r);
+	}
+	mutex_unlock(&r->lock);
+}
+
+/* With d->lock held: the region, with a reference, or NULL. */
+struct gvm_region *gvm_region_get(struct gvm_domain *d, u32 id)
+{
+	struct gvm_region *r = xa_load(&d->regions, id);
+
+	if (r)
+		refcount_inc(&r->ref);
+	return r;
+}
+
+/* The release path keeps the first reference and waits for the others. */
+void gvm_region_put(struct gvm_region *r)
+{
+	refcount_dec(&r->ref);
+	wake_up_var(&r->ref);
+}
+
+static int gvm_u32_cmp(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool gvm_region_member(const struct gvm_region *r, u32 node)
+{
+	return bsearch(&node, r->members, r->nmembers, sizeof(u32),
+		       gvm_u32_cmp);
+}
+
+/*
+ * With d->lock held: @node failed, left, or its stream broke with frames
+ * in flight. Each region it belongs to takes it as failed, from a work
+ * (the engine's mutex ranks above d->lock).
+ */
+void gvm_regions_peer_failed(struct gvm_domain *d, u32 node)
+{
+	struct gvm_region *r;
+	unsigned long id;
+
+	lockdep_assert_held(&d->lock);
+	xa_for_each(&d->regions, id, r) {
+		if (node == d->self || !gvm_region_member(r, node))
+			continue;
+		if (xa_store(&r->doomed, node, xa_mk_value(1), GFP_KERNEL))
+			continue;	/* xa_err: told again on its next event */
+		queue_work(gvm_wq, &r->down_work);
+	}
+}
+
+static void gvm_region_down_work(struct work_struct *work)
+{
+	struct gvm_region *r = container_of(work, struct gvm_region,
+					    down_work);
+	struct gvm_domain *d = r->domain;
+
+	for (;;) {
+		unsigned long node = 0;
+		void *e;
+
+		mutex_lock(&d->lock);
+		e = xa_find(&r->doomed, &node, ULONG_MAX, XA_PRESENT);
+		if (e)
+			xa_erase(&r->doomed, node);
+		mutex_unlock(&d->lock);
+		if (!e)
+			return;
+		mutex_lock(&r->lock);
+		if (!r->dying && gvm_ivy_alive(&r->ivy, node)) {
+			gvm_ivy_node_down(&r->ivy, node);
+			gvm_region_drain(r);
+		}
+		mutex_unlock(&r->lock);
+	}
+}
+
+/* ---- counters --------------------------------------------------------- */
+
+void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat)
+{
+	const struct gvm_ivy_stats *s = &r->ivy_stats;
+	int i;
+
+	for (i = 0; i < __GVM_RSTAT_MAX; i++)
+		st[i] = atomic64_read(&r->st[i]);
+	for (i = 0; i < GVM_LAT_BUCKETS; i++)
+		lat[i] = atomic64_read(&r->lat[i]);
+	mutex_lock(&r->lock);
+	st[GVM_RSTAT_READ_FAULTS] = s->read_faults;
+	st[GVM_RSTAT_WRITE_FAULTS] = s->write_faults;
+	st[GVM_RSTAT_INV_SENT] = s->sent[GVM_MSG_INV];
+	st[GVM_RSTAT_INV_RECEIVED] = s->invalidations;
+	st[GVM_RSTAT_RETRIES] = s->retries;
+	st[GVM_RSTAT_TIMEOUTS] = s->timeouts;
+	st[GVM_RSTAT_PAGES_LOST] = s->pages_lost;
+	st[GVM_RSTAT_STALE] = s->stale;
+	st[GVM_RSTAT_PROTOCOL_ERRORS] += s->protocol_errors;
+	mutex_unlock(&r->lock);
+}
+
+/* ---- creation and teardown -------------------------------------------- */
+
+/* Engine memory and everything else that may be big, or fail. */
+static int gvm_region_alloc(struct gvm_region *r, struct gvm_ivy_cfg *cfg)
+{
+	struct gvm_domain *d = r->domain;
+	size_t words = BITS_TO_LONGS(r->npages);
+	int ret;
+
+	ret = gvm_ivy_cfg_check(cfg);
+	if (ret)
+		return ret;
+	r->ivy_mem_size = gvm_ivy_mem_size(cfg);
+	r->ivy_mem = __vmalloc(r->ivy_mem_size,
+			       GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	r->valid = kvcalloc(words, sizeof(long), GFP_KERNEL | __GFP_NOWARN);
+	r->writable = kvcalloc(words, sizeof(long), GFP_KERNEL | __GFP_NOWARN);
+	r->scratch = gvm_alloc(d, GVM_IVY_SCRATCH_RANGES *
+			       sizeof(*r->scratch), GFP_KERNEL);
+	if (!r->ivy_mem || !r->valid || !r->writable || !r->scratch)
+		return -ENOMEM;
+	r->mem_big = r->ivy_mem_size + 2 * words * sizeof(long);
+	atomic64_add(r->mem_big, &d->mem_bytes);
+	return gvm_ivy_init(&r->ivy, cfg, r->ivy_mem, &gvm_region_ivy_ops, r,
+			    &r->ivy_stats, r->scratch);
+}
+
+static void gvm_region_free(struct gvm_region *r)
+{
+	struct gvm_domain *d = r->domain;
+	struct gvm_rtimer *t;
+	unsigned long key;
+
+	r->dying = true;
+	gvm_region_drain(r);	/* frees what is queued */
+	if (r->ivy.pages)
+		gvm_ivy_destroy(&r->ivy);
+	xa_for_each(&r->timers, key, t)
+		gvm_free(d, t, sizeof(*t));
+	xa_destroy(&r->timers);
+	xa_destroy(&r->doomed);
+	atomic64_sub(r->mem_big, &d->mem_bytes);
+	vfree(r->ivy_mem);
+	kvfree(r->valid);
+	kvfree(r->writable);
+	gvm_free(d, r->scratch, GVM_IVY_SCRATCH_RANGES * sizeof(*r->scratch));
+	gvm_free(d, r->members, r->nmembers * sizeof(u32));
+	if (r->inode)
+		iput(r->inode);
+	gvm_free(d, r, sizeof(*r));
+}
+
+/* The last mapping and descriptor are gone: leave and free. */
+void gvm_region_release(struct gvm_region *r)
+{
+	struct gvm_domain *d = r->domain;
+	struct net *net = r->net;
+
+	mutex_lock(&r->lock);
+	r->dying = true;
+	mutex_unlock(&r->lock);
+	mutex_lock(&d->lock);
+	xa_erase(&d->regions, r->id);
+	mutex_unlock(&d->lock);
+	/* Frames in delivery hold a reference; no new ones find us. */
+	wait_var_event(&r->ref, refcount_read(&r->ref) == 1);
+	cancel_delayed_work_sync(&r->timer_work);
+	cancel_work_sync(&r->down_work);
+	gvm_region_free(r);
+	mutex_lock(&d->lock);
+	d->nregions--;
+	mutex_unlock(&d->lock);
+	put_net(net);
+}
+
+static int gvm_region_args(void __user *uarg, struct gvm_region_create *rc)
+{
+	u32 usize;
+	int ret;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < sizeof(*rc))
+		return -EINVAL;
+	if (usize > sizeof(*rc)) {
+		ret = check_zeroed_user(uarg + sizeof(*rc), usize - sizeof(*rc));
+		if (ret <= 0)
+			return ret ?: -E2BIG;
+	}
+	if (copy_from_user(rc, uarg, sizeof(*rc)))
+		return -EFAULT;
+	if (rc->flags || rc->reserved || !rc->region || !rc->domain ||
+	    !rc->bytes || rc->bytes % GVM_PAGE_SIZE)
+		return -EINVAL;
+	if (rc->owner != GVM_NODE_NONE && rc->owner >= GVM_MAX_NODES)
+		return -EINVAL;
+	return 0;
+}
+
+/* With d->lock held: the members, ascending, and the initial owner. */
+static int gvm_region_members(struct gvm_region *r, u32 owner)
+{
+	struct gvm_domain *d = r->domain;
+	struct gvm_peer *p;
+	unsigned long id;
+	u32 n = 0;
+
+	r->members = gvm_alloc(d, d->nmembers * sizeof(u32), GFP_KERNEL);
+	if (!r->members)
+		return -ENOMEM;
+	r->nmembers = d->nmembers;
+	xa_for_each(&d->peers, id, p)
+		if (n < r->nmembers)
+			r->members[n++] = id;
+	/* The xarray walks in order; sort anyway, the engine insists. */
+	sort(r->members, n, sizeof(u32), gvm_u32_cmp, NULL);
+	r->owner = owner == GVM_NODE_NONE ? r->members[0] : owner;
+	if (!bsearch(&r->owner, r->members, n, sizeof(u32), gvm_u32_cmp))
+		return -EINVAL;
+	return 0;
+}
+
+static struct gvm_region *gvm_region_new(struct gvm_domain *d, u64 npages)
+{
+	struct gvm_region *r = gvm_alloc(d, sizeof(*r), GFP_KERNEL);
+	int k;
+
+	if (!r)
+		return NULL;
+	r->domain = d;
+	r->npages = npages;
+	refcount_set(&r->ref, 1);
+	mutex_init(&r->lock);
+	INIT_LIST_HEAD(&r->waits);
+	INIT_LIST_HEAD(&r->selfq);
+	init_waitqueue_head(&r->wq);
+	xa_init(&r->timers);
+	xa_init(&r->doomed);
+	for (k = 0; k < GVM_NTIMERS; k++)
+		INIT_LIST_HEAD(&r->tq[k]);
+	INIT_DELAYED_WORK(&r->timer_work, gvm_timer_work);
+	INIT_WORK(&r->down_work, gvm_region_down_work);
+	return r;
+}
+
+/*
+ * GVM_IOC_REGION_CREATE: a new region of the caller's domain, as a file
+ * descriptor. Members already failed count as failed from the start.
+ */
+long gvm_region_create(struct net *net, void __user *uarg)
+{
+	struct gvm_net *gn = gvm_net(net);
+	struct gvm_region_create rc;
+	struct gvm_ivy_cfg cfg = {
+		.id_space = GVM_MAX_NODES, .inv_flat = GVM_IVY_INV_FLAT,
+		.inv_split = GVM_IVY_INV_SPLIT,
+	};
+	struct gvm_region *r;
+	struct gvm_domain *d;
+	struct gvm_peer *p;
+	struct file *file;
+	unsigned long id;
+	int fd, ret;
+
+	ret = gvm_region_args(uarg, &rc);
+	if (ret)
+		return ret;
+	/* gn->lock keeps the domain while we build. */
+	mutex_lock(&gn->lock);
+	d = gvm_domain_find(gn, rc.domain);
+	ret = -ENOENT;
+	if (!d)
+		goto err_unlock;
+	ret = -ENOMEM;
+	r = gvm_region_new(d, rc.bytes / GVM_PAGE_SIZE);
+	if (!r)
+		goto err_unlock;
+	r->id = rc.region;
+	mutex_lock(&d->lock);
+	ret = d->dying ? -ENOENT : xa_load(&d->regions, r->id) ? -EEXIST :
+	      gvm_region_members(r, rc.owner);
+	mutex_unlock(&d->lock);
+	if (ret)
+		goto err_free;
+
+	cfg.domain = d->id;
+	cfg.region = r->id;
+	cfg.self = d->self;
+	cfg.members = r->members;
+	cfg.nmembers = r->nmembers;
+	cfg.npages = r->npages;
+	cfg.initial_owner = r->owner;
+	cfg.nwaiters = clamp_t(u32, 4 * r->nmembers, 64, 4096);
+	ret = gvm_region_alloc(r, &cfg);
+	if (ret)
+		goto err_free;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_free;
+	}
+	file = gvm_map_file(r);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_fd;
+	}
+
+	mutex_lock(&d->lock);
+	ret = d->dying ? -ENOENT : xa_insert(&d->regions, r->id, r,
+					     GFP_KERNEL);
+	if (ret) {
+		mutex_unlock(&d->lock);
+		goto err_file;
+	}
+	d->nregions++;
+	r->net = get_net(net);
+	xa_for_each(&d->peers, id, p)
+		if (p->state == GVM_NODE_DOWN || p->state == GVM_NODE_LEFT)
+			gvm_regions_peer_failed(d, id);
+	mutex_unlock(&d->lock);
+	mutex_unlock(&gn->lock);
+	fd_install(fd, file);
+	return fd;
+
+err_file:
+	/* Not yet a region anyone knows: take it back from the file. */
+	file->private_data = NULL;
+	fput(file);
+err_fd:
+	put_unused_fd(fd);
+err_free:
+	gvm_region_free(r);
+err_unlock:
+	mutex_unlock(&gn->lock);
+	/* xa_insert() says EBUSY for an id taken meanwhile. */
+	return ret == -EBUSY ? -EEXIST : ret;
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Regions: memory shared by the members of a domain, one Ivy engine
+ * (kernel/ivy) per region and node. region.c is the glue between the
+ * engine and the rest: it runs the engine under the region's mutex, turns
+ * its actions into frames, page copies, unmaps, timers and wake-ups, and
+ * feeds it frames, timers and member failures. region_map.c is the memory
+ * side: the region's own inode (its page cache holds this node's copies),
+ * mmap, and the fault handlers.
+ *
+ * Locks, outermost first: mmap_lock, the region's mutex, the domain's
+ * mutex (taken to send), then a page's folio lock (taken to unmap it). The
+ * fault handlers never hold a folio lock while they wait for the mutex.
+ */
+#ifndef _GVM_REGION_H
+#define _GVM_REGION_H
+
+#include <linux/fs.h>
+#include <linux/refcount.h>
+#include <linux/wait.h>
+#include "domain.h"
+#include "ivy/ivy.h"
+
+#define GVM_NTIMERS	3	/* enum gvm_timer, from 1 */
+
+/* A fault waiting for the engine to complete its page. */
+struct gvm_fault_wait {
+	struct list_head node;		/* in region->waits */
+	u64 pfn;
+	int err;
+	bool done;
+};
+
+/* A message the engine sent to its own node, waiting for delivery. */
+struct gvm_selfmsg {
+	struct list_head node;		/* in region->selfq */
+	size_t len;			/* of this allocation */
+	struct gvm_msg m;
+	u8 data[];			/* its ranges, then its page */
+};
+
+/* One engine timer; one per kind and page. */
+struct gvm_rtimer {
+	struct list_head node;		/* in region->tq[kind - 1] */
+	u64 pfn;
+	u64 txid;
+	unsigned long expires;		/* jiffies */
+	u8 kind;			/* enum gvm_timer */
+};
+
+struct gvm_region {
+	struct gvm_domain *domain;	/* kept by domain->nregions */
+	struct net *net;		/* held: the domain outlives us */
+	u32 id;
+	u32 owner;			/* at start */
+	u64 npages;
+	refcount_t ref;			/* the file's, and frames in delivery */
+	struct inode *inode;		/* its page cache: this node's copies */
+
+	struct mutex lock;		/* the engine and everything below */
+	bool dying;
+	struct gvm_ivy ivy;
+	struct gvm_ivy_stats ivy_stats;
+	void *ivy_mem;
+	size_t ivy_mem_size;
+	size_t mem_big;			/* engine and bitmaps, accounted */
+	struct gvm_range *scratch;
+	u32 *members;			/* ascending, at creation */
+	u32 nmembers;
+	/*
+	 * What the fault handlers may map, one bit per page: set when the
+	 * engine says the copy is valid (writable), cleared, under the
+	 * page's folio lock and with the page unmapped, when it is not.
+	 */
+	unsigned long *valid;
+	unsigned long *writable;
+	struct list_head waits;		/* struct gvm_fault_wait */
+	struct list_head selfq;		/* struct gvm_selfmsg */
+	wait_queue_head_t wq;
+	struct xarray timers;		/* pfn << 2 | kind -> gvm_rtimer */
+	struct list_head tq[GVM_NTIMERS];	/* by expiry, per kind */
+	unsigned long timer_at;		/* when timer_work runs next */
+	struct delayed_work timer_work;
+	struct work_struct down_work;
+	struct xarray doomed;		/* failed members to tell; d->lock */
+
+	atomic64_t pages;		/* allocated on this node */
+	atomic64_t st[__GVM_RSTAT_MAX];	/* the glue's share of the counters */
+	atomic64_t lat[GVM_LAT_BUCKETS];
+};
+
+/* region.c */
+int gvm_region_init(void);
+void gvm_region_exit(void);
+long gvm_region_create(struct net *net, void __user *uarg);
+void gvm_region_release(struct gvm_region *r);
+struct gvm_region *gvm_region_get(struct gvm_domain *d, u32 id);
+void gvm_region_put(struct gvm_region *r);
+void gvm_region_recv(struct gvm_region *r, const struct gvm_msg *m);
+void gvm_regions_peer_failed(struct gvm_domain *d, u32 node);
+int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write);
+void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat);
+
+/* region_map.c */
+int gvm_map_init(void);
+void gvm_map_exit(void);
+struct file *gvm_map_file(struct gvm_region *r);
+struct folio *gvm_page_get(struct gvm_region *r, u64 pfn, bool create);
+void gvm_page_revoke(struct gvm_region *r, u64 pfn, bool all);
+int gvm_page_install(struct gvm_region *r, u64 pfn, const void *data);
+
+#endif /* _GVM_REGION_H */

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The memory side of a region: its own inode on a private pseudo
+ * filesystem, whose page cache holds this node's copies of the pages, and
+ * a MAP_SHARED mapping of it. Being ordinary page-cache pages in an
+ * ordinary shared mapping, they work with get_user_pages, O_DIRECT and
+ * KVM, whose MMU notifiers hear every unmap.
+ *
+ * A fault asks the engine for a valid copy (region.c), then maps it under
+ * the folio lock if the page's valid/writable bit still allows it. Taking
+ * access away clears the bit, then unmaps the page under the same lock, so
+ * a fault either sees the bit cleared or has mapped the page before the
+ * unmap removes it again: no stale mapping survives an invalidation.
+ */
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/mount.h>
+#include <linux/pagemap.h>
+#include <linux/pseudo_fs.h>
+
+#include "region.h"
+
+#define GVM_FS_MAGIC	0x67766d31	/* "gvm1" */
+
+static struct vfsmount *gvm_mnt;
+
+/* ---- pages ------------------------------------------------------------ */
+
+/* Pages stay where they are: the engine's copy must not move under it. */
+static int gvm_migrate_folio(struct address_space *mapping,
+			     struct folio *dst, struct folio *src,
+			     enum migrate_mode mode)
+{
+	return -EBUSY;
+}
+
+static const struct address_space_operations gvm_aops = {
+	.dirty_folio = noop_dirty_folio,
+	.migrate_folio = gvm_migrate_folio,
+};
+
+/*
+ * The local copy of @pfn, with a reference; NULL when there is none and
+ * @create is false. Created zero-filled, so a page first touched at its
+ * initial owner reads as zero there (and only there).
+ */
+struct folio *gvm_page_get(struct gvm_region *r, u64 pfn, bool create)
+{
+	struct address_space *mapping = r->inode->i_mapping;
+	struct folio *folio;
+	int ret;
+
+	for (;;) {
+		folio = filemap_get_folio(mapping, pfn);
+		/* NULL on 6.1, ERR_PTR(-ENOENT) from 6.3 on. */
+		if (!IS_ERR_OR_NULL(folio))
+			return folio;
+		if (!create)
+			return NULL;
+		folio = folio_alloc(GFP_HIGHUSER | __GFP_ZERO, 0);
+		if (!folio)
+			return ERR_PTR(-ENOMEM);
+		ret = filemap_add_folio(mapping, folio, pfn, GFP_KERNEL);
+		if (!ret) {
+			folio_mark_uptodate(folio);
+			folio_unlock(folio);
+			atomic64_inc(&r->pages);
+			return folio;
+		}
+		folio_put(folio);
+		if (ret != -EEXIST)
+			return ERR_PTR(ret);
+	}
+}
+
+static void gvm_page_unmap(struct gvm_region *r, u64 pfn)
+{
+	unmap_mapping_range(r->inode->i_mapping, (loff_t)pfn << PAGE_SHIFT,
+			    PAGE_SIZE, 0);
+}
+
+/* With r->lock held: take write access (or all access) to @pfn away. */
+void gvm_page_revoke(struct gvm_region *r, u64 pfn, bool all)
+{
+	struct folio *folio;
+
+	if (all)
+		clear_bit(pfn, r->valid);
+	clear_bit(pfn, r->writable);
+	/* A page never allocated here was never mapped here. */
+	folio = gvm_page_get(r, pfn, false);
+	if (!folio)
+		return;
+	folio_lock(folio);
+	gvm_page_unmap(r, pfn);
+	folio_unlock(folio);
+	folio_put(folio);
+}
+
+/* With r->lock held: @data becomes the local copy of @pfn, unmapped. */
+int gvm_page_install(struct gvm_region *r, u64 pfn, const void *data)
+{
+	struct folio *folio = gvm_page_get(r, pfn, true);
+	void *dst;
+
+	if (IS_ERR(folio))
+		return PTR_ERR(folio);
+	clear_bit(pfn, r->valid);
+	clear_bit(pfn, r->writable);
+	folio_lock(folio);
+	gvm_page_unmap(r, pfn);
+	dst = kmap_local_folio(folio, 0);
+	memcpy(dst, data, PAGE_SIZE);
+	kunmap_local(dst);
+	flush_dcache_folio(folio);
+	folio_unlock(folio);
+	folio_put(folio);
+	return 0;
+}
+
+/* ---- faults ----------------------------------------------------------- */
+
+/* A valid (writable) copy of @pfn in @folio, returned locked. */
+static vm_fault_t gvm_fault_lock(struct gvm_region *r, struct folio *folio,
+				 u64 pfn, bool write)
+{
+	int ret;
+
+	for (;;) {
+		ret = gvm_region_acquire(r, pfn, write);
+		if (ret)
+			return ret == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+		folio_lock(folio);
+		if (test_bit(pfn, r->valid) &&
+		    (!write || test_bit(pfn, r->writable)))
+			return VM_FAULT_LOCKED;
+		/* Taken away again before we could map it: ask again. */
+		folio_unlock(folio);
+	}
+}
+
+static vm_fault_t gvm_vm_fault(struct vm_fault *vmf)
+{
+	struct gvm_region *r = vmf->vma->vm_file->private_data;
+	struct folio *folio;
+	vm_fault_t ret;
+
+	if (vmf->pgoff >= r->npages)
+		return VM_FAULT_SIGBUS;
+	folio = gvm_page_get(r, vmf->pgoff, true);
+	if (IS_ERR(folio))
+		return VM_FAULT_OOM;
+	/* A write to an absent page asks for ownership straight away. */
+	ret = gvm_fault_lock(r, folio, vmf->pgoff,
+			     vmf->flags & FAULT_FLAG_WRITE);
+	if (ret != VM_FAULT_LOCKED) {
+		folio_put(folio);
+		return ret;
+	}
+	vmf->page = folio_file_page(folio, vmf->pgoff);
+	return ret;
+}
+
+static vm_fault_t gvm_vm_mkwrite(struct vm_fault *vmf)
+{
+	struct gvm_region *r = vmf->vma->vm_file->private_data;
+
+	return gvm_fault_lock(r, page_folio(vmf->page), vmf->pgoff, true);
+}
+
+static const struct vm_operations_struct gvm_vm_ops = {
+	.fault = gvm_vm_fault,
+	.page_mkwrite = gvm_vm_mkwrite,
+};
+
+/* ---- the file --------------------------------------------------------- */
+
+static int gvm_region_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct gvm_region *r = file->private_data;
+	unsigned long pages = vma_pages(vma);
+
+	/* A private copy would never see another node's writes. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff >= r->npages || pages > r->npages - vma->vm_pgoff)
+		return -EINVAL;
+#ifdef GVM_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, VM_DONTEXPAND);
+#else
+	vma->vm_flags |= VM_DONTEXPAND;
+#endif
+	vma->vm_ops = &gvm_vm_ops;
+	return 0;
+}
+
+static int gvm_region_file_release(struct inode *inode, struct file *file)
+{
+	/* NULL when creation failed after making the file. */
+	if (file->private_data)
+		gvm_region_release(file->private_data);
+	return 0;
+}
+
+static const struct file_operations gvm_region_fops = {
+	.owner = THIS_MODULE,
+	.mmap = gvm_region_mmap,
+	.release = gvm_region_file_release,
+	.llseek = noop_llseek,
+};
+
+/* The region's file: its own inode, so unmaps reach only its mappings. */
+struct file *gvm_map_file(struct gvm_region *r)
+{
+	struct inode *inode;
+	struct file *file;
+
+	/* The file's release runs our code: it holds the module. */
+	if (!try_module_get(THIS_MODULE))
+		return ERR_PTR(-ENOENT);
+	inode = alloc_anon_inode(gvm_mnt->mnt_sb);
+	if (IS_ERR(inode)) {
+		module_put(THIS_MODULE);
+		return ERR_CAST(inode);
+	}
+	inode->i_mode |= S_IFREG;
+	inode->i_mapping->a_ops = &gvm_aops;
+	mapping_set_unevictable(inode->i_mapping);
+	i_size_write(inode, (loff_t)r->npages << PAGE_SHIFT);
+	file = alloc_file_pseudo(inode, gvm_mnt, "giantvm-region", O_RDWR,
+				 &gvm_region_fops);
+	if (IS_ERR(file)) {
+		iput(inode);
+		module_put(THIS_MODULE);
+		return file;
+	}
+	/* The region keeps the pages until its frames are all delivered. */
+	ihold(inode);
+	r->inode = inode;
+	file->private_data = r;
+	return file;
+}
+
+static int gvm_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, GVM_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type gvm_fs_type = {
+	.name = "giantvm",
+	.init_fs_context = gvm_fs_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+int gvm_map_init(void)
+{
+	BUILD_BUG_ON(PAGE_SIZE != GVM_PAGE_SIZE);
+	gvm_mnt = kern_mount(&gvm_fs_type);
+	return PTR_ERR_OR_ZERO(gvm_mnt);
+}
+
+void gvm_map_exit(void)
+{
+	kern_unmount(gvm_mnt);
+}
