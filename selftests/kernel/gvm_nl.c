@@ -59,6 +59,22 @@ struct nl_msg *gvm_nl_msg(struct gvm_nl *g, uint8_t cmd, int flags)
 	return m;
 }
 
+/* The u64s of a nest: attribute i + @shift into v[i]. */
+static void gvm_u64s(struct nlattr *nest, uint64_t *v, int n, int shift)
+{
+	struct nlattr *a;
+	int rem;
+
+	if (!nest)
+		return;
+	nla_for_each_nested(a, nest, rem) {
+		int i = nla_type(a) - shift;
+
+		if (i >= 0 && i < n && nla_len(a) == 8)
+			v[i] = nla_get_u64(a);
+	}
+}
+
 static void gvm_fill(struct gvm_entry *e, struct nlmsghdr *nlh)
 {
 	struct genlmsghdr *gh = nlmsg_data(nlh);
@@ -94,6 +110,19 @@ static void gvm_fill(struct gvm_entry *e, struct nlmsghdr *nlh)
 		for (i = 0; i <= GVM_STAT_MAX; i++)
 			if (st[i] && i != GVM_STAT_PAD)
 				e->stats[i] = nla_get_u64(st[i]);
+	if (tb[GVM_A_REGION_ID])
+		e->region = nla_get_u32(tb[GVM_A_REGION_ID]);
+	if (tb[GVM_A_REGION_BYTES])
+		e->region_bytes = nla_get_u64(tb[GVM_A_REGION_BYTES]);
+	if (tb[GVM_A_REGION_PAGES])
+		e->region_pages = nla_get_u64(tb[GVM_A_REGION_PAGES]);
+	if (tb[GVM_A_PFN])
+		e->pfn = nla_get_u64(tb[GVM_A_PFN]);
+	if (tb[GVM_A_ERRNO])
+		e->err = nla_get_u32(tb[GVM_A_ERRNO]);
+	gvm_u64s(tb[GVM_A_REGION_STATS], e->rstats, __GVM_RSTAT_MAX, 0);
+	e->rstats[GVM_RSTAT_PAD] = 0;
+	gvm_u64s(tb[GVM_A_FAULT_LAT], e->lat, GVM_LAT_BUCKETS, GVM_LAT_FIRST);
 }
 
 static int gvm_valid(struct nl_msg *msg, void *arg)
@@ -251,6 +280,17 @@ int gvm_nodes(struct gvm_nl *g, uint32_t domain, struct gvm_dump *out)
 	struct nl_msg *m = gvm_nl_msg(g, GVM_CMD_NODE_GET, NLM_F_DUMP);
 
 	if (!m || nla_put_u32(m, GVM_A_DOMAIN_ID, domain)) {
+		nlmsg_free(m);
+		return -ENOMEM;
+	}
+	return gvm_nl_send(g, m, out);
+}
+
+int gvm_regions(struct gvm_nl *g, uint32_t domain, struct gvm_dump *out)
+{
+	struct nl_msg *m = gvm_nl_msg(g, GVM_CMD_REGION_GET, NLM_F_DUMP);
+
+	if (!m || (domain && nla_put_u32(m, GVM_A_DOMAIN_ID, domain))) {
 		nlmsg_free(m);
 		return -ENOMEM;
 	}

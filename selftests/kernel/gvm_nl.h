@@ -34,9 +34,13 @@ struct gvm_entry {
 	uint8_t cmd;		/* events */
 	int hello_reason;	/* events: -1 when absent */
 	char reason[128];	/* events */
+	uint32_t region, err;	/* regions; FAULT_FAIL: errno */
+	uint64_t region_bytes, region_pages, pfn;
+	uint64_t rstats[__GVM_RSTAT_MAX];
+	uint64_t lat[GVM_LAT_BUCKETS];
 };
 
-#define GVM_MAX_ENTRIES 12000
+#define GVM_MAX_ENTRIES 11000
 
 /*
  * A measured figure, as a TAP comment. The harness runs each test in a
@@ -66,6 +70,7 @@ int gvm_node_add(struct gvm_nl *g, uint32_t domain, uint32_t node,
 		 const char *ip4, uint16_t port);
 int gvm_domains(struct gvm_nl *g, struct gvm_dump *out);
 int gvm_nodes(struct gvm_nl *g, uint32_t domain, struct gvm_dump *out);
+int gvm_regions(struct gvm_nl *g, uint32_t domain, struct gvm_dump *out);
 
 int gvm_nl_subscribe(struct gvm_nl *g);
 int gvm_nl_event(struct gvm_nl *g, int timeout_ms, struct gvm_entry *ev);

@@ -6,26 +6,27 @@
 KTEST_CFLAGS := $(CFLAGS_BASE) -O1 -Wno-sign-compare \
 	$(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 KTEST_LIBS := -static -lnl-genl-3 -lnl-3 -lpthread -lm
-KTEST := test_netlink test_cluster_netns test_transport gvm-check
+KTEST := test_netlink test_cluster_netns test_transport test_region gvm-check
+KTEST_COMMON := selftests/kernel/gvm_nl.c selftests/kernel/gvm_ns.c
 
 # The transport test builds its frames with the project's codec.
 $(B)/ktest/test_transport: kernel/ivy/wire.c kernel/ivy/wire.h
 $(B)/ktest/test_transport: KTEST_EXTRA := kernel/ivy/wire.c
 
-$(B)/ktest/%: selftests/kernel/%.c selftests/kernel/gvm_nl.c \
-	      selftests/kernel/gvm_nl.h uapi/linux/giantvm.h $(KSFT)/.stamp
+$(B)/ktest/%: selftests/kernel/%.c $(KTEST_COMMON) selftests/kernel/*.h \
+	      uapi/linux/giantvm.h $(KSFT)/.stamp
 	$(Q)mkdir -p $(dir $@)
 	$(Q)rm -f $@
-	$(Q)$(CC) $(KTEST_CFLAGS) -o $@ $< selftests/kernel/gvm_nl.c \
+	$(Q)$(CC) $(KTEST_CFLAGS) -o $@ $< $(KTEST_COMMON) \
 		$(KTEST_EXTRA) $(KTEST_LIBS) 2>&1 | \
 		{ grep -vE 'statically linked|in function' || true; }
 	$(Q)test -x $@
 
-$(B)/ktest/gvm-check: selftests/kernel/gvm_check.c selftests/kernel/gvm_nl.c \
-		      selftests/kernel/gvm_nl.h uapi/linux/giantvm.h
+$(B)/ktest/gvm-check: selftests/kernel/gvm_check.c $(KTEST_COMMON) \
+		      selftests/kernel/*.h uapi/linux/giantvm.h
 	$(Q)mkdir -p $(dir $@)
 	$(Q)rm -f $@
-	$(Q)$(CC) $(KTEST_CFLAGS) -o $@ $< selftests/kernel/gvm_nl.c \
+	$(Q)$(CC) $(KTEST_CFLAGS) -o $@ $< $(KTEST_COMMON) \
 		$(KTEST_LIBS) 2>&1 | { grep -vE 'statically linked|in function' || true; }
 	$(Q)test -x $@
 

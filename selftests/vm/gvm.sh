@@ -157,3 +157,20 @@ gvm_install_module() {
 	mkdir -p "$dir" && cp /giantvm-kvm.ko "$dir/" && depmod &&
 	ln -sf /bin/busybox /sbin/modprobe
 }
+
+# gvm_netns N: namespaces gvmns0..N-1 at 10.1.0.1..N on bridge gvmbr, each
+# through gvmveth<i> (cut one with "ip link set gvmveth<i> down").
+gvm_netns() {
+	ip link add gvmbr type bridge && ip link set gvmbr up || return 1
+	i=0
+	while [ $i -lt "$1" ]; do
+		ip netns add gvmns$i &&
+		ip link add gvmveth$i type veth peer name eth0 netns gvmns$i &&
+		ip link set gvmveth$i master gvmbr up &&
+		ip -n gvmns$i addr add 10.1.0.$((i + 1))/24 dev eth0 &&
+		ip -n gvmns$i link set eth0 up &&
+		ip -n gvmns$i link set lo up || return 1
+		i=$((i + 1))
+	done
+	ip netns exec gvmns0 ping -c 1 -W 2 10.1.0.$1 >/dev/null
+}

@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Coherent regions: three nodes in one kernel (namespaces gvmns0..2, see
+ * gvm_ns.h), each mapping the same region through its own domain, so one
+ * process holds all three nodes' views and a thread per node stands for
+ * that node's CPU. Every access crosses the real protocol over TCP.
+ *
+ * Checked: data written on one node is read on the others; lock xadd on
+ * shared counters from every node adds up exactly; a cmpxchg lock keeps a
+ * critical section to one node at a time; random reads and exchanges over
+ * 4,096 pages form a linearizable history per page; a failed owner's
+ * pages fault with SIGBUS and an event (never zeros) while the others go
+ * on; every bad ioctl and mmap is refused with its errno.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "gvm_ns.h"
+
+#define NODES		3
+#define DOMAIN		7
+#define PORT		7200
+#define HEARTBEAT_MS	200
+#define TIMEOUT_MS	1000
+#define PAGE		4096
+#define NPAGES		4096
+#define BYTES		((uint64_t)NPAGES * PAGE)
+
+static const struct gvm_ns_cfg cfg = {
+	.nodes = NODES, .domain = DOMAIN, .port = PORT,
+	.heartbeat_ms = HEARTBEAT_MS, .timeout_ms = TIMEOUT_MS,
+};
+
+static struct gvm_dump dump;
+/* The nodes' views of the region, for the threads. */
+static uint8_t *mem[NODES];
+
+FIXTURE(dsm) {
+	struct gvm_nl g[NODES], ev[NODES];
+	int fd[NODES];
+};
+
+FIXTURE_SETUP(dsm)
+{
+	int i;
+
+	for (i = 0; i < NODES; i++) {
+		ASSERT_EQ(0, gvm_enter_ns(i)) TH_LOG("no namespace gvmns%d", i);
+		ASSERT_EQ(0, gvm_nl_open(&self->g[i]));
+		/* Left behind by a test that died: its regions went with it. */
+		gvm_domain_del(&self->g[i], DOMAIN);
+		ASSERT_EQ(0, gvm_nl_open(&self->ev[i]));
+		ASSERT_EQ(0, gvm_nl_subscribe(&self->ev[i]));
+		ASSERT_EQ(0, gvm_ns_join(&self->g[i], i, &cfg))
+			TH_LOG("node %d: %s", i, self->g[i].extack);
+	}
+	for (i = 0; i < NODES; i++)
+		ASSERT_LE(0, gvm_wait_state(self->g, &cfg, 7 & ~(1u << i), i,
+					    GVM_NODE_UP, 5000));
+	/* Every node attaches before anyone touches a page. */
+	for (i = 0; i < NODES; i++) {
+		ASSERT_EQ(0, gvm_enter_ns(i));
+		self->fd[i] = gvm_region_open(DOMAIN, 1, BYTES, GVM_NODE_NONE);
+		ASSERT_LE(0, self->fd[i])
+			TH_LOG("node %d: %s", i, strerror(-self->fd[i]));
+		mem[i] = mmap(NULL, BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+			      self->fd[i], 0);
+		ASSERT_NE(MAP_FAILED, mem[i]);
+	}
+	ASSERT_EQ(0, gvm_leave_ns());
+}
+
+FIXTURE_TEARDOWN(dsm)
+{
+	int i;
+
+	for (i = 0; i < NODES; i++) {
+		munmap(mem[i], BYTES);
+		close(self->fd[i]);
+		gvm_domain_del(&self->g[i], DOMAIN);
+		gvm_nl_close(&self->g[i]);
+		gvm_nl_close(&self->ev[i]);
+	}
+	system("/sbin/ip link set gvmveth2 up 2>/dev/null");
+}
+
+static void *(*node_fn)(void *);
+static int ready;
+
+/* Each node's thread starts when all are there, so they overlap. */
+static void *node_start(void *arg)
+{
+	__atomic_add_fetch(&ready, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&ready, __ATOMIC_SEQ_CST) < NODES)
+		sched_yield();
+	return node_fn(arg);
+}
+
+/* Runs fn(node) on one thread per node, all at once. */
+static void run_nodes(void *(*fn)(void *))
+{
+	pthread_t t[NODES];
+	long i;
+
+	node_fn = fn;
+	ready = 0;
+	for (i = 0; i < NODES; i++)
+		pthread_create(&t[i], NULL, node_start, (void *)i);
+	for (i = 0; i < NODES; i++)
+		pthread_join(t[i], NULL);
+}
+
+static uint64_t *word(int node, int page, int index)
+{
+	return (uint64_t *)(mem[node] + (size_t)page * PAGE) + index;
+}
+
+TEST_F(dsm, written_on_one_read_on_all)
+{
+	uint8_t want[PAGE];
+	int p, n;
+
+	for (p = 0; p < 16; p++)
+		memset(mem[0] + p * PAGE, p + 1, PAGE);
+	for (p = 0; p < 16; p++) {
+		memset(want, p + 1, PAGE);
+		for (n = 1; n < NODES; n++)
+			ASSERT_EQ(0, memcmp(want, mem[n] + p * PAGE, PAGE))
+				TH_LOG("node %d, page %d", n, p);
+	}
+	/* Node 1 writes; nodes 0 and 2 see it, and the rest of the page. */
+	mem[1][3 * PAGE + 5] = 0x55;
+	EXPECT_EQ(0x55, mem[0][3 * PAGE + 5]);
+	EXPECT_EQ(0x55, mem[2][3 * PAGE + 5]);
+	EXPECT_EQ(4, mem[2][3 * PAGE + 6]);
+	/* A page nobody wrote is zero at its owner, so everywhere. */
+	EXPECT_EQ(0, *word(2, 1000, 7));
+
+	ASSERT_EQ(0, gvm_regions(&self->g[2], DOMAIN, &dump));
+	ASSERT_EQ(1, dump.n);
+	EXPECT_EQ(1, dump.e[0].region);
+	EXPECT_EQ(BYTES, dump.e[0].region_bytes);
+	EXPECT_EQ(NODES, dump.e[0].members);
+	EXPECT_LE(16, dump.e[0].rstats[GVM_RSTAT_READ_FAULTS]);
+	EXPECT_LE(17, dump.e[0].rstats[GVM_RSTAT_PAGES_IN]);
+	EXPECT_LE(1, dump.e[0].rstats[GVM_RSTAT_INV_RECEIVED]);
+	EXPECT_EQ(0, dump.e[0].rstats[GVM_RSTAT_FAULT_FAILS]);
+}
+
+/* ---- atomics ---------------------------------------------------------- */
+
+#define INCS		10000
+#define RUNS		10
+#define SPREAD		64
+static int run;
+
+static void *xadd_one(void *arg)
+{
+	long n = (long)arg;
+	int i;
+
+	for (i = 0; i < INCS; i++)
+		__atomic_fetch_add(word(n, 10 + run, 0), 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void *xadd_spread(void *arg)
+{
+	long n = (long)arg;
+	int i;
+
+	for (i = 0; i < INCS; i++)
+		__atomic_fetch_add(word(n, 100 + run * SPREAD + i % SPREAD,
+					i % 8),
+				   1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* Write faults that asked the network, on every node so far. */
+static uint64_t transfers(FIXTURE_DATA(dsm) * self)
+{
+	uint64_t sum = 0;
+	int n;
+
+	for (n = 0; n < NODES; n++)
+		if (!gvm_regions(&self->g[n], DOMAIN, &dump) && dump.n == 1)
+			sum += dump.e[0].rstats[GVM_RSTAT_WRITE_FAULTS];
+	return sum;
+}
+
+TEST_F_TIMEOUT(dsm, lock_xadd_from_every_node_is_exact, 600)
+{
+	long start = gvm_now_ms(), one = 0, spread = 0;
+	uint64_t moves = transfers(self);
+	int n, k;
+
+	for (run = 0; run < RUNS; run++) {
+		long t = gvm_now_ms();
+
+		run_nodes(xadd_one);
+		one += gvm_now_ms() - t;
+		t = gvm_now_ms();
+		run_nodes(xadd_spread);
+		spread += gvm_now_ms() - t;
+		for (n = 0; n < NODES; n++) {
+			ASSERT_EQ(NODES * INCS, *word(n, 10 + run, 0))
+				TH_LOG("run %d, node %d", run, n);
+			for (k = 0; k < SPREAD; k++) {
+				/* Counter k got increments i = k mod 64. */
+				uint64_t want = NODES * ((INCS - k + SPREAD - 1) /
+							 SPREAD);
+
+				ASSERT_EQ(want, *word(n, 100 + run * SPREAD + k,
+						      k % 8))
+					TH_LOG("run %d, node %d, counter %d",
+					       run, n, k);
+			}
+		}
+	}
+	moves = transfers(self) - moves;
+	gvm_report("%d runs of %d x %d increments: %ld ms on one counter, %ld ms over %d pages (%ld ms, %lu pages moved for a write, in all)\n",
+		   RUNS, NODES, INCS, one, spread, SPREAD,
+		   gvm_now_ms() - start, moves);
+	/* Each counter page went to every node at least once. */
+	EXPECT_LE((NODES - 1) * RUNS * (1 + SPREAD), moves);
+}
+
+/* ---- a lock ----------------------------------------------------------- */
+
+#define ACQUIRES	2000
+#define LOCK_PAGE	2000
+static int violations;
+
+static void *lock_user(void *arg)
+{
+	long n = (long)arg;
+	uint32_t *lock = (uint32_t *)word(n, LOCK_PAGE, 0);
+	uint64_t *inside = word(n, LOCK_PAGE + 1, 0);
+	uint64_t *data = word(n, LOCK_PAGE + 2, 0);
+	int spin;
+	int i;
+
+	for (i = 0; i < ACQUIRES; i++) {
+		uint32_t free = 0;
+
+		/* Test, then test-and-set: waiting readers share the page. */
+		while (__atomic_load_n(lock, __ATOMIC_RELAXED) ||
+		       !__atomic_compare_exchange_n(lock, &free, 1, false,
+						    __ATOMIC_ACQUIRE,
+						    __ATOMIC_RELAXED)) {
+			free = 0;
+			sched_yield();
+		}
+		if (__atomic_add_fetch(inside, 1, __ATOMIC_SEQ_CST) != 1)
+			__atomic_add_fetch(&violations, 1, __ATOMIC_SEQ_CST);
+		/* Load and store, not atomic: the lock protects it. */
+		__atomic_store_n(data, __atomic_load_n(data, __ATOMIC_RELAXED) + 1,
+				 __ATOMIC_RELAXED);
+		__atomic_sub_fetch(inside, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+		/* Some work outside, so the others get their turns. */
+		for (spin = 0; spin < 2000; spin++)
+			__asm__ __volatile__("" ::: "memory");
+	}
+	return NULL;
+}
+
+TEST_F(dsm, cmpxchg_lock_keeps_one_node_inside)
+{
+	long start = gvm_now_ms();
+	uint64_t moves = transfers(self);
+	int n;
+
+	run_nodes(lock_user);
+	moves = transfers(self) - moves;
+	EXPECT_EQ(0, violations);
+	for (n = 0; n < NODES; n++)
+		EXPECT_EQ(NODES * ACQUIRES, *word(n, LOCK_PAGE + 2, 0));
+	gvm_report("%d x %d lock acquisitions: %ld ms, %lu pages moved for a write\n",
+		   NODES, ACQUIRES, gvm_now_ms() - start, moves);
+	EXPECT_LE(3 * (NODES - 1), moves);
+}
+
+/* ---- random reads and exchanges: a linearizable history per page ------ */
+
+#define OPS		4000
+#define HOT		16	/* half the operations go to these pages */
+
+struct op {
+	uint64_t ts, te;	/* a shared logical clock around it */
+	uint64_t val;		/* written (new value) or read */
+	uint64_t old;		/* writes: the value it replaced */
+	uint32_t page;
+	uint8_t write;
+};
+
+static struct op ops[NODES][OPS];
+static uint64_t clock_now, next_id;
+
+static uint64_t tick(void)
+{
+	return __atomic_add_fetch(&clock_now, 1, __ATOMIC_SEQ_CST);
+}
+
+static void *random_ops(void *arg)
+{
+	long n = (long)arg;
+	unsigned int seed = 1234 + n;
+	int i;
+
+	for (i = 0; i < OPS; i++) {
+		struct op *o = &ops[n][i];
+		uint64_t *w;
+
+		o->page = rand_r(&seed) % 2 ? rand_r(&seed) % HOT :
+					       rand_r(&seed) % NPAGES;
+		o->write = rand_r(&seed) % 2;
+		w = word(n, o->page, 0);
+		if (o->write)
+			o->val = __atomic_add_fetch(&next_id, 1,
+						    __ATOMIC_SEQ_CST);
+		o->ts = tick();
+		if (o->write)
+			o->old = __atomic_exchange_n(w, o->val,
+						     __ATOMIC_SEQ_CST);
+		else
+			o->val = __atomic_load_n(w, __ATOMIC_SEQ_CST);
+		o->te = tick();
+	}
+	return NULL;
+}
+
+static struct op *by_val[NODES * OPS + 1];	/* write id -> its write */
+static int64_t pos[NODES * OPS + 1];		/* its place in the chain */
+
+/*
+ * Each exchange names the write it replaced, so a page's writes form one
+ * chain from 0: a fork is a lost update, a gap a write that vanished. A
+ * write or read that started after another ended must not come before
+ * it; a read returns 0 or a written value, at or after every write that
+ * ended before the read began, and never one that began after it ended.
+ */
+static int check_history(struct __test_metadata *_metadata)
+{
+	static struct op *next[NODES * OPS + 1];
+	int bad = 0, n, i, m, j;
+	uint64_t v;
+
+	memset(next, 0, sizeof(next));
+	for (n = 0; n < NODES; n++)
+		for (i = 0; i < OPS; i++)
+			if (ops[n][i].write)
+				by_val[ops[n][i].val] = &ops[n][i];
+	for (n = 0; n < NODES; n++)
+		for (i = 0; i < OPS; i++) {
+			struct op *o = &ops[n][i];
+
+			if (!o->write)
+				continue;
+			if (o->old && (o->old > NODES * OPS || !by_val[o->old] ||
+				       by_val[o->old]->page != o->page)) {
+				TH_LOG("page %u: write %lu replaced %lu, never written there",
+				       o->page, o->val, o->old);
+				bad++;
+				continue;
+			}
+			if (o->old && next[o->old]) {
+				TH_LOG("page %u: writes %lu and %lu both replaced %lu",
+				       o->page, o->val, next[o->old]->val,
+				       o->old);
+				bad++;
+			}
+			if (o->old)
+				next[o->old] = o;
+		}
+	/* Positions: walk each page's chain from its first write. */
+	memset(pos, 0xff, sizeof(pos));
+	for (n = 0; n < NODES; n++)
+		for (i = 0; i < OPS; i++) {
+			struct op *o = &ops[n][i];
+			int64_t k = 1;
+
+			if (!o->write || o->old)
+				continue;
+			for (v = o->val; v; v = next[v] ? next[v]->val : 0)
+				pos[v] = k++;
+		}
+	for (n = 0; n < NODES; n++)
+		for (i = 0; i < OPS; i++) {
+			struct op *o = &ops[n][i];
+			int64_t p;
+
+			if (o->write && pos[o->val] < 0) {
+				TH_LOG("page %u: write %lu is not in the chain",
+				       o->page, o->val);
+				bad++;
+				continue;
+			}
+			if (!o->write && o->val &&
+			    (o->val > NODES * OPS || !by_val[o->val] ||
+			     by_val[o->val]->page != o->page)) {
+				TH_LOG("page %u: read %lu, never written there",
+				       o->page, o->val);
+				bad++;
+				continue;
+			}
+			p = o->val ? pos[o->val] : 0;
+			if (!o->write && o->val && by_val[o->val]->ts > o->te) {
+				TH_LOG("page %u: read %lu before it was written",
+				       o->page, o->val);
+				bad++;
+			}
+			for (m = 0; m < NODES; m++)
+				for (j = 0; j < OPS; j++) {
+					struct op *w = &ops[m][j];
+
+					if (!w->write || w->page != o->page ||
+					    w->te >= o->ts || w == o)
+						continue;
+					if (pos[w->val] > p ||
+					    (o->write && pos[w->val] == p)) {
+						TH_LOG("page %u: %s %lu comes before write %lu, which ended before it began",
+						       o->page,
+						       o->write ? "write" : "read",
+						       o->val, w->val);
+						bad++;
+					}
+				}
+		}
+	return bad;
+}
+
+TEST_F(dsm, random_reads_and_writes_are_linearizable)
+{
+	long start = gvm_now_ms();
+	int writes = 0, n, i;
+
+	run_nodes(random_ops);
+	for (n = 0; n < NODES; n++)
+		for (i = 0; i < OPS; i++)
+			writes += ops[n][i].write;
+	gvm_report("%d operations (%d exchanges) over %d pages: %ld ms\n",
+		   NODES * OPS, writes, NPAGES, gvm_now_ms() - start);
+	EXPECT_EQ(0, check_history(_metadata));
+}
+
+/* ---- a failed owner --------------------------------------------------- */
+
+/* In a child: touch the page; how the child ended, and when. */
+static int touch_in_child(uint8_t *p, long *ms)
+{
+	long start = gvm_now_ms();
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		(void)__atomic_load_n(p, __ATOMIC_RELAXED);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	*ms = gvm_now_ms() - start;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+TEST_F(dsm, failed_owner_gives_sigbus_never_zeros)
+{
+	/* Page 51: home node 0, owner node 2. Page 52: home and owner 1. */
+	const int lost = 51, kept = 52;
+	struct gvm_entry e;
+	int sig, seen = 0;
+	long ms;
+
+	*word(2, lost, 0) = 0x77;
+	*word(1, kept, 0) = 0x88;
+	ASSERT_EQ(0x77, *word(0, lost, 0));
+	/* Node 2 writes again and is the only holder. */
+	*word(2, lost, 0) = 0x78;
+
+	ASSERT_EQ(0, system("/sbin/ip link set gvmveth2 down"));
+	sig = touch_in_child(mem[0] + lost * PAGE, &ms);
+	EXPECT_EQ(SIGBUS, sig);
+	gvm_report("a fault on a failed node's page: SIGBUS after %ld ms (timeout %d ms)\n",
+		   ms, TIMEOUT_MS);
+	EXPECT_GE(2 * TIMEOUT_MS + 1500, ms);
+	while (!seen && !gvm_nl_event(&self->ev[0], 2000, &e))
+		seen = e.cmd == GVM_CMD_FAULT_FAIL && e.pfn == lost;
+	EXPECT_TRUE(seen) TH_LOG("no fault-fail event on node 0");
+	EXPECT_EQ(EHOSTDOWN, (int)e.err);
+
+	/* Still not replaced by zeros: it fails again. */
+	EXPECT_EQ(SIGBUS, touch_in_child(mem[1] + lost * PAGE, &ms));
+	/* Pages node 2 did not hold go on as before. */
+	EXPECT_EQ(0x88, *word(0, kept, 0));
+	*word(0, kept, 0) = 0x89;
+	EXPECT_EQ(0x89, *word(1, kept, 0));
+	/* Including pages whose home was node 2, never touched. */
+	*word(0, 53, 0) = 0x90;
+	EXPECT_EQ(0x90, *word(1, 53, 0));
+
+	ASSERT_EQ(0, gvm_regions(&self->g[0], DOMAIN, &dump));
+	EXPECT_LE(1, dump.e[0].rstats[GVM_RSTAT_FAULT_FAILS]);
+}
+
+/* ---- bad input -------------------------------------------------------- */
+
+static int create(struct gvm_region_create *rc)
+{
+	int dev = open("/dev/giantvm", O_RDWR), fd;
+
+	fd = ioctl(dev, GVM_IOC_REGION_CREATE, rc);
+	fd = fd < 0 ? -errno : fd;
+	close(dev);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? fd : 0;
+}
+
+TEST_F(dsm, bad_ioctls_and_mmaps_refused)
+{
+	struct gvm_region_create ok = {
+		.size = sizeof(ok), .domain = DOMAIN, .region = 9,
+		.bytes = 4 * PAGE, .owner = GVM_NODE_NONE,
+	}, rc;
+	struct {
+		struct gvm_region_create rc;
+		uint64_t tail;
+	} big = { .rc = ok, .tail = 1 };
+	static const struct {
+		const char *what;
+		size_t off;
+		uint64_t val;
+		int err;
+	} bad[] = {
+#define F(f) offsetof(struct gvm_region_create, f)
+		{ "size 0", F(size), 0, EINVAL },
+		{ "size too small", F(size), 16, EINVAL },
+		{ "unknown flag", F(flags), 1, EINVAL },
+		{ "reserved set", F(reserved), 1, EINVAL },
+		{ "region 0", F(region), 0, EINVAL },
+		{ "domain 0", F(domain), 0, EINVAL },
+		{ "no such domain", F(domain), 99, ENOENT },
+		{ "0 bytes", F(bytes), 0, EINVAL },
+		{ "not whole pages", F(bytes), PAGE + 1, EINVAL },
+		{ "more pages than memory", F(bytes), 1ULL << 52, ENOMEM },
+		{ "owner not a member", F(owner), 5, EINVAL },
+		{ "owner beyond any id", F(owner), GVM_MAX_NODES, EINVAL },
+		{ "region already open", F(region), 1, EEXIST },
+#undef F
+	};
+	int dev, fd, i;
+	void *p;
+
+	ASSERT_EQ(0, gvm_enter_ns(0));
+	for (i = 0; i < (int)ARRAY_SIZE(bad); i++) {
+		uint32_t v32 = bad[i].val;
+
+		rc = ok;
+		/* Every field is a __u32 but bytes. */
+		if (bad[i].off == offsetof(struct gvm_region_create, bytes))
+			rc.bytes = bad[i].val;
+		else
+			memcpy((char *)&rc + bad[i].off, &v32, sizeof(v32));
+		EXPECT_EQ(-bad[i].err, create(&rc)) TH_LOG("%s", bad[i].what);
+	}
+	/* A longer struct is fine if its tail is zero, refused if not. */
+	dev = open("/dev/giantvm", O_RDWR);
+	big.rc.size = sizeof(big);
+	EXPECT_EQ(-1, ioctl(dev, _IOW(GVM_IOC_MAGIC, 0x01, big), &big));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(-1, ioctl(dev, _IOW(GVM_IOC_MAGIC, 0x7f, int), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	close(dev);
+	/* Another namespace has no such domain. */
+	ASSERT_EQ(0, gvm_leave_ns());
+	EXPECT_EQ(-ENOENT, create(&ok));
+
+	/* mmap: shared only, within the region. */
+	ASSERT_EQ(0, gvm_enter_ns(0));
+	fd = gvm_region_open(DOMAIN, 9, 4 * PAGE, GVM_NODE_NONE);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd,
+				   4 * PAGE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 5 * PAGE, PROT_READ, MAP_SHARED, fd,
+				   0));
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 3 * PAGE);
+	ASSERT_NE(MAP_FAILED, p);
+	/* A domain with an open region stays. */
+	EXPECT_EQ(-EBUSY, gvm_domain_del(&self->g[0], DOMAIN));
+	EXPECT_NE(0, strlen(self->g[0].extack));
+	munmap(p, PAGE);
+	close(fd);
+	ASSERT_EQ(0, gvm_leave_ns());
+}
+
+TEST_HARNESS_MAIN

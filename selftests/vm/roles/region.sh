@@ -1,0 +1,13 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# role region: coherent regions between three nodes in one VM, one per
+# network namespace (selftests/kernel/test_region), then the module goes.
+. /lib/gvm.sh
+
+tap_check "insmod giantvm-kvm" insmod /giantvm-kvm.ko
+tap_check "three namespaces on a bridge" gvm_netns 3
+tap_run /tests/test_region
+# What the module said (faults that failed say why).
+dmesg | grep giantvm | sed 's/^/# /'
+tap_check "rmmod giantvm-kvm" rmmod giantvm_kvm
