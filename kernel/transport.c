@@ -118,7 +118,12 @@ static void gvm_conn_attach(struct gvm_conn *c)
 	struct sock *sk = c->sock->sk;
 
 	write_lock_bh(&sk->sk_callback_lock);
-	c->saved_data_ready = sk->sk_data_ready;
+	/*
+	 * An accepted socket inherited the listener's callback: it gets the
+	 * listener's original one back, never gvm_listen_data_ready.
+	 */
+	c->saved_data_ready = c->outgoing ? sk->sk_data_ready :
+			      c->domain->listener_data_ready;
 	c->saved_state_change = sk->sk_state_change;
 	c->saved_write_space = sk->sk_write_space;
 	sk->sk_user_data = c;
@@ -163,6 +168,7 @@ static struct gvm_conn *gvm_conn_new(struct gvm_domain *d,
 	INIT_LIST_HEAD(&c->node);
 	INIT_LIST_HEAD(&c->txq);
 	spin_lock_init(&c->txlock);
+	mutex_init(&c->txmutex);
 	INIT_WORK(&c->rx_work, gvm_rx_work);
 	INIT_WORK(&c->tx_work, gvm_tx_work);
 	c->domain = d;
@@ -172,6 +178,8 @@ static struct gvm_conn *gvm_conn_new(struct gvm_domain *d,
 	c->last_tx = jiffies;
 	return c;
 }
+
+static int gvm_tx_flush(struct gvm_conn *c);
 
 /* Queue one frame, at the head for a HELLO that overtakes queued data. */
 static int gvm_conn_queue(struct gvm_conn *c, struct gvm_msg *m, bool head)
@@ -196,6 +204,19 @@ static int gvm_conn_queue(struct gvm_conn *c, struct gvm_msg *m, bool head)
 	else
 		list_add_tail(&f->node, &c->txq);
 	spin_unlock_bh(&c->txlock);
+	/*
+	 * On an open connection the sender sends itself, when nobody else
+	 * is: a fault's round trip then waits for no worker to wake. The
+	 * work takes over what the socket would not take now, and errors.
+	 */
+	if (!head && READ_ONCE(c->state) == GVM_CONN_UP && !READ_ONCE(c->dead) &&
+	    mutex_trylock(&c->txmutex)) {
+		int ret = gvm_tx_flush(c);
+
+		mutex_unlock(&c->txmutex);
+		if (!ret)
+			return 0;
+	}
 	queue_work(gvm_wq, &c->tx_work);
 	return 0;
 }
@@ -316,7 +337,9 @@ static void gvm_conn_release(struct gvm_conn *c)
 
 	cancel_work_sync(&c->rx_work);
 	cancel_work_sync(&c->tx_work);
+	mutex_lock(&c->txmutex);
 	gvm_conn_flush_sync(c);
+	mutex_unlock(&c->txmutex);
 	kernel_sock_shutdown(c->sock, SHUT_WR);
 	/* Unread input would turn the close into a reset (bounded). */
 	for (i = 0; i < 64; i++)
@@ -788,6 +811,7 @@ static void gvm_connected(struct gvm_conn *c)
 static void gvm_tx_work(struct work_struct *w)
 {
 	struct gvm_conn *c = container_of(w, struct gvm_conn, tx_work);
+	int ret;
 
 	if (READ_ONCE(c->state) == GVM_CONN_CONNECTING) {
 		gvm_connected(c);
@@ -795,6 +819,20 @@ static void gvm_tx_work(struct work_struct *w)
 		if (READ_ONCE(c->state) == GVM_CONN_CONNECTING)
 			return;
 	}
+	mutex_lock(&c->txmutex);
+	ret = gvm_tx_flush(c);
+	mutex_unlock(&c->txmutex);
+	if (ret < 0)
+		gvm_conn_fail(c, "send error");
+}
+
+/*
+ * With c->txmutex held: send what is queued, as far as the socket takes
+ * it now. 0 when done or the socket is full (sk_write_space queues the
+ * work again), -errno when the connection broke.
+ */
+static int gvm_tx_flush(struct gvm_conn *c)
+{
 	while (!READ_ONCE(c->dead)) {
 		struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
 		struct gvm_frame *f;
@@ -805,16 +843,14 @@ static void gvm_tx_work(struct work_struct *w)
 		f = list_first_entry_or_null(&c->txq, struct gvm_frame, node);
 		spin_unlock_bh(&c->txlock);
 		if (!f)
-			return;
+			return 0;
 		iov.iov_base = f->data + c->tx_off;
 		iov.iov_len = f->len - c->tx_off;
 		n = kernel_sendmsg(c->sock, &msg, &iov, 1, iov.iov_len);
 		if (n == -EAGAIN)
-			return;		/* sk_write_space queues us again */
-		if (n < 0) {
-			gvm_conn_fail(c, "send error");
-			return;
-		}
+			return 0;
+		if (n < 0)
+			return n;
 		c->tx_off += n;
 		c->last_tx = jiffies;
 		if (c->tx_off < f->len)
@@ -827,6 +863,7 @@ static void gvm_tx_work(struct work_struct *w)
 		gvm_stat_add(c, GVM_STAT_TX_BYTES, f->len);
 		gvm_free(c->domain, f, sizeof(*f) + f->len);
 	}
+	return 0;
 }
 
 /* ---- listening -------------------------------------------------------- */
@@ -836,7 +873,13 @@ static void gvm_listen_data_ready(struct sock *sk)
 	struct gvm_domain *d;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	d = sk->sk_user_data;
+	/*
+	 * Accepted sockets inherit this callback and sk_user_data, and TCP
+	 * calls through a pointer it read without our lock: a child being
+	 * attached may already hold its gvm_conn here. Only the listener
+	 * holds a domain.
+	 */
+	d = sk->sk_state == TCP_LISTEN ? sk->sk_user_data : NULL;
 	if (d)
 		queue_work(gvm_wq, &d->accept_work);
 	read_unlock_bh(&sk->sk_callback_lock);

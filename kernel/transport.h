@@ -36,8 +36,10 @@ struct gvm_conn {
 	unsigned long last_tx;
 	struct work_struct rx_work;
 	struct work_struct tx_work;
-	spinlock_t txlock;		/* txq, tx_off */
+	spinlock_t txlock;		/* txq */
 	struct list_head txq;
+	/* One sender at a time, tx_work or a direct send: the socket, tx_off. */
+	struct mutex txmutex;
 	u32 tx_off;			/* bytes of the head frame sent */
 	u8 *rxbuf;			/* GVM_WIRE_MAX_FRAME */
 	u32 rxlen;
