@@ -676,7 +676,7 @@ static int ivy_recv_bounce(struct gvm_ivy *ivy, const struct gvm_msg *m)
 
 static bool ivy_msg_has_page(u8 type)
 {
-	return type != GVM_MSG_REHOME_DONE;
+	return type != GVM_MSG_REHOME_DONE && type != GVM_MSG_DETACH;
 }
 
 int gvm_ivy_recv(struct gvm_ivy *ivy, const struct gvm_msg *m)
@@ -736,6 +736,22 @@ int gvm_ivy_recv(struct gvm_ivy *ivy, const struct gvm_msg *m)
 		break;
 	case GVM_MSG_REHOME_DONE:
 		ret = ivy_recv_rehome_done(ivy, m);
+		break;
+	case GVM_MSG_HANDOFF:
+		/*
+		 * The sender is detaching: take its page over the ordinary
+		 * way, as a write fault of ours that nobody waits for.
+		 */
+		ret = gvm_ivy_fault(ivy, m->pfn, true);
+		if (ret == GVM_IVY_WAIT)
+			ret = 0;
+		break;
+	case GVM_MSG_DETACH:
+		/*
+		 * It handed off what it owned first, so this is a failure
+		 * that loses nothing: homes move, copysets forget it.
+		 */
+		ret = gvm_ivy_node_down(ivy, m->src);
 		break;
 	default:
 		ret = -EINVAL;

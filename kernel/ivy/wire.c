@@ -55,6 +55,11 @@ static const struct wire_rule rules[__GVM_MSG_MAX] = {
 	/* Per region (each region rehomes on its own), about no page. */
 	[GVM_MSG_REHOME_DONE] = { "REHOME_DONE", 0, PL_NONE, ARG_NODE,
 				  ARG_ZERO, 0, 0, PG_REGION },
+	/* A detaching node's: take this page over; it left the region. */
+	[GVM_MSG_HANDOFF]    = { "HANDOFF", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
+				 0, TX_NONE, PG_PAGE },
+	[GVM_MSG_DETACH]     = { "DETACH", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
+				 0, TX_NONE, PG_REGION },
 	/* Transport frames: no page, no region. HELLO's txid is a nonce. */
 	[GVM_MSG_HELLO]      = { "HELLO", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
 				 0, TX_REQUIRED, PG_NONE },

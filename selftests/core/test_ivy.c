@@ -500,6 +500,46 @@ TEST(page_handed_to_failed_node_is_lost_loudly)
 	EXPECT_EQ(1, S.node[0].failed_ops);
 }
 
+TEST(detach_hands_pages_off_and_loses_none)
+{
+	struct gvm_msg m = { .type = GVM_MSG_HANDOFF, .src = 1 };
+	u32 n;
+
+	setup(3, 2, 8, 0, 8);
+	ASSERT_LE(0, access_page(2, false, 0));		/* a copy at 2 */
+	ASSERT_LE(0, access_page(1, true, 0));		/* 1 owns both */
+	ASSERT_LE(0, access_page(1, true, 1));
+	/* Page 0 to its home 0; 1 is page 1's home: to the next member. */
+	m.pfn = 0;
+	ASSERT_EQ(0, inject(0, m));
+	m.pfn = 1;
+	ASSERT_EQ(0, inject(2, m));
+	ASSERT_LE(0, run());
+	EXPECT_EQ(GVM_PG_INVALID, pg(1, 0)->state);
+	EXPECT_EQ(GVM_PG_INVALID, pg(1, 1)->state);
+	EXPECT_EQ(GVM_PG_EXCLUSIVE, pg(0, 0)->state);
+	EXPECT_EQ(GVM_PG_EXCLUSIVE, pg(2, 1)->state);
+	EXPECT_EQ(S.latest[0], S.node[0].value[0]);
+	EXPECT_EQ(S.latest[1], S.node[2].value[1]);
+
+	/* It goes: the others take DETACH as a failure that loses nothing. */
+	ASSERT_EQ(0, apply(CL_T_CRASH, 1, 0));
+	m = (struct gvm_msg){ .type = GVM_MSG_DETACH, .src = 1 };
+	for (n = 0; n < 3; n += 2)
+		ASSERT_EQ(0, inject(n, m));
+	ASSERT_LE(0, run());
+	EXPECT_EQ(0, cl_stats()->pages_lost);
+	EXPECT_EQ(2, gvm_ivy_home(&S.node[0].ivy, 1));
+	ASSERT_LE(0, access_page(2, false, 0));
+	ASSERT_LE(0, access_page(0, true, 1));
+	EXPECT_EQ(0, S.node[0].failed_ops + S.node[2].failed_ops);
+	EXPECT_EQ(S.latest[0], S.node[2].value[0]);
+	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
+	/* A DETACH claiming to come from the receiver itself is refused. */
+	m.src = 0;
+	EXPECT_EQ(-EINVAL, inject(0, m));
+}
+
 TEST(in_kernel_selftest)
 {
 	static const struct gvm_ivy_ops mem = {

@@ -68,6 +68,13 @@ static struct gvm_msg valid(u8 type)
 		m.txid = 0;
 		m.pfn = 0;
 		break;
+	case GVM_MSG_HANDOFF:
+		m.txid = 0;
+		break;
+	case GVM_MSG_DETACH:
+		m.txid = 0;
+		m.pfn = 0;
+		break;
 	case GVM_MSG_HELLO:
 	case GVM_MSG_HELLO_ACK:
 	case GVM_MSG_HELLO_NACK:
@@ -197,7 +204,7 @@ static const struct bad bads[] = {
 	{ "short header", GVM_MSG_READ_REQ, H(reserved), 0, SHORT, GVM_WIRE_ETRUNC },
 	{ "short payload", GVM_MSG_DATA, H(reserved), 0, -1, GVM_WIRE_ETRUNC },
 	{ "bad magic", GVM_MSG_READ_REQ, H(magic), 0x314d5648, 0, GVM_WIRE_EMAGIC },
-	{ "bad version", GVM_MSG_READ_REQ, H(version), 2, 0, GVM_WIRE_EVERSION },
+	{ "bad version", GVM_MSG_READ_REQ, H(version), GVM_WIRE_VERSION + 1, 0, GVM_WIRE_EVERSION },
 	{ "bad header length", GVM_MSG_READ_REQ, H(hdr_len), 72, 0, GVM_WIRE_EHDRLEN },
 	{ "type 0", GVM_MSG_READ_REQ, H(type), 0, 0, GVM_WIRE_ETYPE },
 	{ "type beyond max", GVM_MSG_READ_REQ, H(type), GVM_MSG_MAX + 1, 0, GVM_WIRE_ETYPE },
@@ -228,6 +235,9 @@ static const struct bad bads[] = {
 	{ "INV_ACK counting too many", GVM_MSG_INV_ACK, H(arg), ID_SPACE + 1, 0, GVM_WIRE_EARG },
 	{ "request without txid", GVM_MSG_READ_REQ, H(txid), 0, 0, GVM_WIRE_ETXID },
 	{ "txid on REHOME_DONE", GVM_MSG_REHOME_DONE, H(txid), 1, 0, GVM_WIRE_ETXID },
+	{ "txid on HANDOFF", GVM_MSG_HANDOFF, H(txid), 1, 0, GVM_WIRE_ETXID },
+	{ "arg on HANDOFF", GVM_MSG_HANDOFF, H(arg), 1, 0, GVM_WIRE_EARG },
+	{ "DETACH about a page", GVM_MSG_DETACH, H(pfn), 1, 0, GVM_WIRE_ERESERVED },
 	{ "HELLO without nonce", GVM_MSG_HELLO, H(txid), 0, 0, GVM_WIRE_ETXID },
 	{ "HELLO with flags", GVM_MSG_HELLO, H(flags), GVM_F_WRITE, 0, GVM_WIRE_EFLAGS },
 	{ "HELLO with arg", GVM_MSG_HELLO, H(arg), 1, 0, GVM_WIRE_EARG },

@@ -83,7 +83,7 @@ static void check_fields(const struct gvm_msg *m,
 	CHECK(sizeof(struct gvm_wire_hdr) + plen <= len);
 	CHECK(gvm_wire_payload_len(m) == plen);
 
-	if (m->type == GVM_MSG_REHOME_DONE) {
+	if (m->type == GVM_MSG_REHOME_DONE || m->type == GVM_MSG_DETACH) {
 		/* A region's, about no page: no pfn or transaction. */
 		CHECK(!m->pfn && !m->txid);
 	} else if (m->type >= GVM_MSG_HELLO) {
@@ -98,8 +98,14 @@ static void check_fields(const struct gvm_msg *m,
 	} else {
 		CHECK(!lim->npages ||
 		      (m->region == lim->region && m->pfn < lim->npages));
-		/* Only an announcement after a failure has no txid. */
-		CHECK(m->txid || m->type == GVM_MSG_ANNOUNCE);
+		/*
+		 * Only an announcement after a failure, and a handoff, which
+		 * starts the taker's own transaction, have no txid.
+		 */
+		CHECK(m->txid || m->type == GVM_MSG_ANNOUNCE ||
+		      m->type == GVM_MSG_HANDOFF);
+		if (m->type == GVM_MSG_HANDOFF)
+			CHECK(!m->txid);
 	}
 
 	switch (m->type) {

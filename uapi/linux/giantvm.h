@@ -22,11 +22,11 @@
 #define GVM_PAGE_SIZE		(1U << GVM_PAGE_SHIFT)
 
 /* ---------------------------------------------------------------------- */
-/* Peer wire format, version 1.                                           */
+/* Peer wire format, version 2.                                           */
 /* ---------------------------------------------------------------------- */
 
 #define GVM_WIRE_MAGIC		0x314d5647U	/* "GVM1" read as LE bytes */
-#define GVM_WIRE_VERSION	1
+#define GVM_WIRE_VERSION	2	/* 2: HANDOFF and DETACH */
 
 /*
  * Coherence messages (Ivy, fixed distributed manager). "home" is the node
@@ -54,6 +54,8 @@
  * ANNOUNCE	owner -> home		txid, pfn, pg_version; GVM_F_DISOWN:
  *					not the owner, aux = probable owner
  * REHOME_DONE	any -> new home		arg = failed node
+ * HANDOFF	detaching -> taker	pfn: take the page over (a write fault)
+ * DETACH	detaching -> all	the sender left the region, owning nothing
  *
  * Each node opens one TCP connection to each peer it sends to and accepts
  * one from each peer that sends to it, so every ordered pair is one FIFO
@@ -75,6 +77,8 @@ enum gvm_msg_type {
 	GVM_MSG_QUERY,
 	GVM_MSG_ANNOUNCE,
 	GVM_MSG_REHOME_DONE,
+	GVM_MSG_HANDOFF,
+	GVM_MSG_DETACH,
 
 	/* Transport: connection set-up and liveness, never reach the engine. */
 	GVM_MSG_HELLO,		/* connector -> acceptor: txid = nonce */
@@ -323,6 +327,7 @@ enum gvm_rstat {
 	GVM_RSTAT_PAGES_LOST,		/* pages whose owner failed */
 	GVM_RSTAT_STALE,		/* messages ignored as stale */
 	GVM_RSTAT_PROTOCOL_ERRORS,	/* messages that broke the protocol */
+	GVM_RSTAT_TAKEOVERS,		/* pages taken from a detaching node */
 	__GVM_RSTAT_MAX
 };
 #define GVM_RSTAT_MAX (__GVM_RSTAT_MAX - 1)
