@@ -255,8 +255,12 @@ static void gvm_region_emit(void *priv, const struct gvm_ivy_action *a)
 		gvm_timer_arm(r, a->timer, a->pfn, a->txid);
 		break;
 	case GVM_ACT_NODE_DEAD:
-		pr_info("giantvm: domain %u region %u: node %u failed\n",
-			r->domain->id, r->id, a->node);
+		if (a->node == r->detaching)
+			pr_info("giantvm: domain %u region %u: node %u detached, its pages handed off\n",
+				r->domain->id, r->id, a->node);
+		else
+			pr_info("giantvm: domain %u region %u: node %u failed\n",
+				r->domain->id, r->id, a->node);
 		break;
 	case GVM_ACT_PAGE_LOST:
 		gvm_notify_page_lost(r->domain, r->id, a->pfn);
@@ -369,15 +373,45 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write)
 
 /* ---- frames and failures ---------------------------------------------- */
 
+/*
+ * A detaching node asks us to take @pfn over. We do unless we are leaving
+ * too (it then asks someone else); the page the data lands in is allocated
+ * first, since an engine INSTALL has nowhere to fail to.
+ */
+static bool gvm_region_take(struct gvm_region *r, u64 pfn)
+{
+	struct folio *folio;
+
+	if (r->leaving || pfn >= r->npages)
+		return false;
+	folio = gvm_page_get(r, pfn, true);
+	if (IS_ERR(folio)) {
+		pr_warn_ratelimited("giantvm: region %u: no memory to take page %llu over\n",
+				    r->id, pfn);
+		return false;
+	}
+	folio_put(folio);
+	return true;
+}
+
 /* From the transport's receive work, without d->lock. */
 void gvm_region_recv(struct gvm_region *r, const struct gvm_msg *m)
 {
 	mutex_lock(&r->lock);
-	if (!r->dying) {
-		if (gvm_ivy_recv(&r->ivy, m) == -EINVAL)
-			atomic64_inc(&r->st[GVM_RSTAT_PROTOCOL_ERRORS]);
-		gvm_region_drain(r);
+	if (r->dying ||
+	    (m->type == GVM_MSG_HANDOFF && !gvm_region_take(r, m->pfn)))
+		goto out;
+	if (m->type == GVM_MSG_DETACH)
+		r->detaching = m->src;
+	if (gvm_ivy_recv(&r->ivy, m) == -EINVAL)
+		atomic64_inc(&r->st[GVM_RSTAT_PROTOCOL_ERRORS]);
+	r->detaching = GVM_NODE_NONE;
+	gvm_region_drain(r);
+	if (r->leaving) {
+		r->kicks++;
+		wake_up_all(&r->wq);
 	}
+out:
 	mutex_unlock(&r->lock);
 }
 
@@ -478,6 +512,7 @@ void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat)
 	st[GVM_RSTAT_PAGES_LOST] = s->pages_lost;
 	st[GVM_RSTAT_STALE] = s->stale;
 	st[GVM_RSTAT_PROTOCOL_ERRORS] += s->protocol_errors;
+	st[GVM_RSTAT_TAKEOVERS] += s->received[GVM_MSG_HANDOFF];
 	mutex_unlock(&r->lock);
 }
 
@@ -533,12 +568,235 @@ static void gvm_region_free(struct gvm_region *r)
 	gvm_free(d, r, sizeof(*r));
 }
 
+/* ---- detaching --------------------------------------------------------- */
+
+/* Pages handed off at once; each waits for its taker's write fault. */
+#define GVM_HANDOFF_WINDOW	256
+/* Takers tried per page before it is given up as lost. */
+#define GVM_HANDOFF_TRIES	3
+
+struct gvm_handoff {
+	u64 pfn[GVM_HANDOFF_WINDOW];
+	u8 tries[GVM_HANDOFF_WINDOW];	/* rounds: deadlines passed */
+	bool asked[GVM_HANDOFF_WINDOW];	/* in this round */
+	unsigned long *refused;		/* takers that did not answer */
+	u64 moved, lost;
+};
+
+/* With r->lock held: does this node still hold @pfn's ownership? */
+static bool gvm_region_holds(struct gvm_region *r, u64 pfn)
+{
+	const struct gvm_ivy_page *pg = &r->ivy.pages[pfn];
+
+	/* A request in flight may still make us the owner: wait for it. */
+	return gvm_ivy_is_owner(pg) || pg->want;
+}
+
+/*
+ * Who takes @pfn: the member that becomes its home when we are gone, or,
+ * when that one did not answer, the next live member. NONE: nobody left.
+ */
+static u32 gvm_region_taker(struct gvm_region *r, struct gvm_handoff *h,
+			    u64 pfn)
+{
+	u32 n = r->nmembers, slot = pfn % n, i;
+
+	for (i = 0; i < n; i++) {
+		u32 idx = (slot + i) % n, id = r->members[idx];
+
+		if (id != r->ivy.cfg.self && gvm_ivy_alive(&r->ivy, id) &&
+		    !test_bit(idx, h->refused))
+			return id;
+	}
+	return GVM_NODE_NONE;
+}
+
+/*
+ * With r->lock held: ask a taker for each page of the window still ours
+ * and not asked yet; @again, after a deadline, starts a new round. The
+ * number of pages still ours.
+ */
+static unsigned int gvm_handoff_send(struct gvm_region *r,
+				     struct gvm_handoff *h, unsigned int n,
+				     bool again)
+{
+	unsigned int i, pending = 0;
+
+	for (i = 0; i < n; i++) {
+		struct gvm_msg m = {
+			.type = GVM_MSG_HANDOFF, .domain = r->domain->id,
+			.src = r->ivy.cfg.self, .region = r->id,
+			.pfn = h->pfn[i],
+		};
+
+		if (h->tries[i] > GVM_HANDOFF_TRIES ||
+		    !gvm_region_holds(r, m.pfn))
+			continue;
+		if (again) {
+			h->asked[i] = false;
+			if (h->tries[i]++ == GVM_HANDOFF_TRIES)
+				continue;		/* given up */
+		}
+		pending++;
+		/* A request of ours in flight: wait for it first. */
+		if (h->asked[i] || r->ivy.pages[m.pfn].want)
+			continue;
+		m.dst = gvm_region_taker(r, h, m.pfn);
+		if (m.dst == GVM_NODE_NONE) {
+			h->tries[i] = GVM_HANDOFF_TRIES + 1;	/* nobody left */
+			pending--;
+			continue;
+		}
+		gvm_region_xmit(r, &m);
+		h->asked[i] = true;
+	}
+	return pending;
+}
+
+/* With r->lock held: takers that did not take their pages in time. */
+static void gvm_handoff_refuse(struct gvm_region *r, struct gvm_handoff *h,
+			       unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		u32 t, *idx;
+
+		if (!h->asked[i] || !gvm_region_holds(r, h->pfn[i]))
+			continue;
+		t = gvm_region_taker(r, h, h->pfn[i]);
+		idx = bsearch(&t, r->members, r->nmembers, sizeof(u32),
+			      gvm_u32_cmp);
+		if (idx)
+			set_bit(idx - r->members, h->refused);
+	}
+}
+
+/*
+ * Hand one window of pages off, waiting (bounded) for the takers' write
+ * faults; a taker that did not take its pages in time is not asked again.
+ */
+static void gvm_handoff_window(struct gvm_region *r, struct gvm_handoff *h,
+			       unsigned int n)
+{
+	unsigned long limit = msecs_to_jiffies(2 * r->domain->timeout_ms +
+					       1000);
+	unsigned long deadline = jiffies + limit;
+	unsigned int i, seen;
+	bool again = false;
+
+	for (;;) {
+		mutex_lock(&r->lock);
+		if (!gvm_handoff_send(r, h, n, again)) {
+			mutex_unlock(&r->lock);
+			break;
+		}
+		again = time_after(jiffies, deadline);
+		if (again) {
+			gvm_handoff_refuse(r, h, n);
+			deadline = jiffies + limit;
+		}
+		seen = r->kicks;
+		mutex_unlock(&r->lock);
+		if (!again)
+			wait_event_timeout(r->wq, READ_ONCE(r->kicks) != seen,
+					   HZ / 10);
+	}
+	mutex_lock(&r->lock);
+	for (i = 0; i < n; i++) {
+		if (!gvm_region_holds(r, h->pfn[i])) {
+			h->moved++;
+		} else {
+			h->lost++;
+			gvm_notify_page_lost(r->domain, r->id, h->pfn[i]);
+		}
+	}
+	mutex_unlock(&r->lock);
+}
+
+/*
+ * Detach: every page this node owns goes, with its data, to the member
+ * that becomes its home (or the next live one), through the protocol's
+ * own write fault at the taker. Then DETACH tells every member we are
+ * gone owning nothing. Only when no member can take a page is it lost,
+ * loudly.
+ */
+static void gvm_region_handoff(struct gvm_region *r)
+{
+	struct gvm_domain *d = r->domain;
+	unsigned long start = jiffies;
+	struct gvm_handoff *h;
+	u64 pfn = 0;
+	u32 i;
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (h)
+		h->refused = bitmap_zalloc(r->nmembers, GFP_KERNEL);
+	mutex_lock(&r->lock);
+	r->leaving = true;
+	for (i = 0; i < r->nmembers; i++)
+		if (r->members[i] != r->ivy.cfg.self &&
+		    gvm_ivy_alive(&r->ivy, r->members[i]))
+			break;
+	mutex_unlock(&r->lock);
+	/* The last member: the region ends here, there is no one to tell. */
+	if (i == r->nmembers)
+		goto out_free;
+	if (!h || !h->refused) {
+		pr_err("giantvm: domain %u region %u: no memory to hand pages off\n",
+		       d->id, r->id);
+		goto out;
+	}
+	while (pfn < r->npages) {
+		unsigned int n = 0;
+
+		mutex_lock(&r->lock);
+		for (; pfn < r->npages && n < GVM_HANDOFF_WINDOW; pfn++) {
+			if (gvm_region_holds(r, pfn)) {
+				h->pfn[n] = pfn;
+				h->asked[n] = false;
+				h->tries[n++] = 0;
+			}
+			if (!(pfn & 4095))
+				cond_resched();
+		}
+		mutex_unlock(&r->lock);
+		if (n)
+			gvm_handoff_window(r, h, n);
+	}
+	if (h->lost)
+		pr_warn("giantvm: domain %u region %u: %llu pages lost: no member took them\n",
+			d->id, r->id, h->lost);
+	if (h->moved)
+		pr_info("giantvm: domain %u region %u: %llu pages handed off in %u ms\n",
+			d->id, r->id, h->moved,
+			jiffies_to_msecs(jiffies - start));
+out:
+	mutex_lock(&r->lock);
+	for (i = 0; i < r->nmembers; i++) {
+		struct gvm_msg m = {
+			.type = GVM_MSG_DETACH, .domain = d->id,
+			.src = r->ivy.cfg.self, .dst = r->members[i],
+			.region = r->id,
+		};
+
+		if (m.dst != m.src && gvm_ivy_alive(&r->ivy, m.dst))
+			gvm_region_xmit(r, &m);
+	}
+	mutex_unlock(&r->lock);
+out_free:
+	if (h)
+		bitmap_free(h->refused);
+	kfree(h);
+}
+
 /* The last mapping and descriptor are gone: leave and free. */
 void gvm_region_release(struct gvm_region *r)
 {
 	struct gvm_domain *d = r->domain;
 	struct net *net = r->net;
 
+	gvm_region_handoff(r);
 	mutex_lock(&r->lock);
 	r->dying = true;
 	mutex_unlock(&r->lock);
@@ -612,6 +870,7 @@ static struct gvm_region *gvm_region_new(struct gvm_domain *d, u64 npages)
 		return NULL;
 	r->domain = d;
 	r->npages = npages;
+	r->detaching = GVM_NODE_NONE;
 	refcount_set(&r->ref, 1);
 	mutex_init(&r->lock);
 	INIT_LIST_HEAD(&r->waits);

@@ -59,6 +59,9 @@ struct gvm_region {
 
 	struct mutex lock;		/* the engine and everything below */
 	bool dying;
+	bool leaving;			/* handing its pages off to detach */
+	u32 detaching;			/* a DETACH being received, or NONE */
+	unsigned int kicks;		/* frames received while leaving */
 	struct gvm_ivy ivy;
 	struct gvm_ivy_stats ivy_stats;
 	void *ivy_mem;
