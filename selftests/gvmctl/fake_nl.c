@@ -132,6 +132,18 @@ int gvm_nodes_get(struct gvm_nl *nl, uint32_t domain,
 	return *out ? 0 : -ENOMEM;
 }
 
+int gvm_regions_get(struct gvm_nl *nl, uint32_t domain,
+		    struct gvm_region_info **out, size_t *n)
+{
+	int err = request(nl, "region_get %u\n", domain);
+
+	if (err)
+		return err;
+	*out = copy(fake_nl.regions, fake_nl.nregions, sizeof(**out));
+	*n = fake_nl.nregions;
+	return *out ? 0 : -ENOMEM;
+}
+
 int gvm_monitor(struct gvm_nl *nl,
 		int (*fn)(const struct gvm_event *ev, void *arg), void *arg)
 {

@@ -19,11 +19,13 @@ struct fake_nl {
 	unsigned int requests;
 	char log[1 << 16];
 
-	/* GET answers; every domain has the same members. */
+	/* GET answers; every domain has the same members and regions. */
 	const struct gvm_domain_info *domains;
 	size_t ndomains;
 	const struct gvm_node_info *nodes;
 	size_t nnodes;
+	const struct gvm_region_info *regions;
+	size_t nregions;
 	uint32_t vanished;		/* its NODE_GET says ENOENT */
 	const struct gvm_event *events;	/* then "end of events" */
 	size_t nevents;

@@ -163,8 +163,8 @@ TEST_F(cli, help)
 		     "Commands:\n"
 		     "  join     create a domain on this node and add its members\n"
 		     "  leave    delete a domain from this node\n"
-		     "  status   show domains, their members and counters\n"
-		     "  monitor  print membership events as they happen\n"
+		     "  status   show domains, their members, regions and counters\n"
+		     "  monitor  print membership and region events as they happen\n"
 		     "  help     show this, or a command's options\n\n"
 		     "Run \"gvmctl <command> --help\" for a command's options.\n",
 		     self->r.out);

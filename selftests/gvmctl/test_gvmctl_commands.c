@@ -436,9 +436,10 @@ TEST_F(cmd, leave)
 	EXPECT_STREQ(NOT_LOADED, self->r.err);
 }
 
-/* Two domains given out of order, members too. */
+/* Two domains given out of order, members and regions too. */
 static struct gvm_domain_info domains[2];
 static struct gvm_node_info nodes[2];
+static struct gvm_region_info regions[2];
 
 static void status_script(void)
 {
@@ -446,6 +447,7 @@ static void status_script(void)
 
 	memset(domains, 0, sizeof(domains));
 	memset(nodes, 0, sizeof(nodes));
+	memset(regions, 0, sizeof(regions));
 	domains[0].id = 9;
 	domains[0].self = 1;
 	domains[1].id = 7;
@@ -463,14 +465,32 @@ static void status_script(void)
 	nodes[1].last_rx_ms = 61000;
 	fake_nl.domains = domains;
 	fake_nl.ndomains = 2;
+	regions[0].id = 5;
+	regions[0].bytes = 1 << 20;
+	regions[0].owner = 1;
+	regions[0].members = 2;
+	regions[0].stats[GVM_RSTAT_PAGES_LOST] = 1;
+	regions[1].id = 2;
+	regions[1].bytes = 8192;
+	regions[1].owner = 0;
+	regions[1].members = 2;
+	regions[1].pages = 2;
+	regions[1].stats[GVM_RSTAT_READ_FAULTS] = 4;
+	regions[1].lat[7] = 4;
 	fake_nl.nodes = nodes;
 	fake_nl.nnodes = 2;
+	fake_nl.regions = regions;
+	fake_nl.nregions = 2;
 }
 
-/* What format.c makes of the script, sorted by id. */
-static char *expected_status(bool json, bool with_nine)
+/*
+ * What format.c makes of the script, sorted by id; @with_regions false:
+ * as a kernel without regions has it.
+ */
+static char *expected_status(bool json, bool with_nine, bool with_regions)
 {
 	struct gvm_node_info sorted_nodes[2] = { nodes[1], nodes[0] };
+	struct gvm_region_info sorted_regions[2] = { regions[1], regions[0] };
 	struct gvm_domain_info sorted[2] = { domains[1], domains[0] };
 	size_t len, n = with_nine ? 2 : 1, i;
 	char *buf;
@@ -479,6 +499,10 @@ static char *expected_status(bool json, bool with_nine)
 	for (i = 0; i < n; i++) {
 		sorted[i].nodes = sorted_nodes;
 		sorted[i].nnodes = 2;
+		if (with_regions) {
+			sorted[i].regions = sorted_regions;
+			sorted[i].nregions = 2;
+		}
 	}
 	if (json) {
 		status_json(f, sorted, n);
@@ -501,15 +525,24 @@ TEST_F(cmd, status)
 	RUN(&self->r, status_main, "status");
 	EXPECT_EQ(0, self->r.ret);
 	EXPECT_STREQ("", self->r.err);
-	EXPECT_STREQ("domain_get 0\nnode_get 7\nnode_get 9\n", fake_nl.log);
-	want = expected_status(false, true);
+	EXPECT_STREQ("domain_get 0\nnode_get 7\nregion_get 7\n"
+		     "node_get 9\nregion_get 9\n", fake_nl.log);
+	want = expected_status(false, true, true);
 	EXPECT_STREQ(want, self->r.out);
 	free(want);
 	EXPECT_NE(NULL, strstr(self->r.out, "      0  10.0.0.1:7000  down        1m01s ago"));
+	EXPECT_NE(NULL, strstr(self->r.out,
+			       "  regions:\n"
+			       "    region 2: 8.0 KiB, 2 pages here, initial owner 0, 2 members\n"
+			       "      read faults 4\n"
+			       "      fault latency p50 128us p99 128us\n"
+			       "    region 5: 1.0 MiB, 0 pages here, initial owner 1, 2 members\n"
+			       "      pages lost 1\n"
+			       "      fault latency -\n"));
 
 	RUN(&self->r, status_main, "status", "-j");
 	EXPECT_EQ(0, self->r.ret);
-	want = expected_status(true, true);
+	want = expected_status(true, true, true);
 	EXPECT_STREQ(want, self->r.out);
 	free(want);
 }
@@ -521,8 +554,8 @@ TEST_F(cmd, status_one)
 	status_script();
 	RUN(&self->r, status_main, "status", "--domain", "7", "--json");
 	EXPECT_EQ(0, self->r.ret);
-	EXPECT_STREQ("domain_get 7\nnode_get 7\n", fake_nl.log);
-	want = expected_status(true, false);
+	EXPECT_STREQ("domain_get 7\nnode_get 7\nregion_get 7\n", fake_nl.log);
+	want = expected_status(true, false, true);
 	EXPECT_STREQ(want, self->r.out);
 	free(want);
 
@@ -542,7 +575,7 @@ TEST_F(cmd, status_races_delete)
 	fake_nl.vanished = 9;
 	RUN(&self->r, status_main, "status");
 	EXPECT_EQ(0, self->r.ret);
-	want = expected_status(false, false);
+	want = expected_status(false, false, true);
 	EXPECT_STREQ(want, self->r.out);
 	free(want);
 
@@ -551,6 +584,78 @@ TEST_F(cmd, status_races_delete)
 	EXPECT_EQ(1, self->r.ret);
 	EXPECT_STREQ("gvmctl: cannot read the members of domain 9: no such domain\n",
 		     self->r.err);
+}
+
+/* Deleted between its members and its regions: gone just the same. */
+TEST_F(cmd, status_races_delete_regions)
+{
+	char *want;
+
+	status_script();
+	fake_nl.fail = 1U << 4;		/* region_get 9 */
+	fake_nl.err = -ENOENT;
+	fake_nl.why = "no such domain in this namespace";
+	RUN(&self->r, status_main, "status", "-j");
+	EXPECT_EQ(0, self->r.ret);
+	EXPECT_STREQ("", self->r.err);
+	EXPECT_STREQ("domain_get 0\nnode_get 7\nregion_get 7\n"
+		     "node_get 9\nregion_get 9\n", fake_nl.log);
+	want = expected_status(true, false, true);
+	EXPECT_STREQ(want, self->r.out);
+	free(want);
+
+	fake_nl_reset();
+	status_script();
+	fake_nl.fail = 1U << 2;		/* region_get 9 */
+	fake_nl.err = -ENOENT;
+	fake_nl.why = "no such domain in this namespace";
+	RUN(&self->r, status_main, "status", "--domain", "9");
+	EXPECT_EQ(1, self->r.ret);
+	EXPECT_STREQ("gvmctl: cannot read the regions of domain 9: no such domain in this namespace\n",
+		     self->r.err);
+	EXPECT_STREQ("", self->r.out);
+}
+
+/* A kernel from before regions: no regions, and no error. */
+TEST_F(cmd, status_no_region_support)
+{
+	static const int errs[] = { -EOPNOTSUPP, -EINVAL };
+	char *want;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(errs); i++) {
+		fake_nl_reset();
+		status_script();
+		fake_nl.fail = 1U << 2 | 1U << 4;
+		fake_nl.err = errs[i];
+		fake_nl.why = "Operation not supported";
+		RUN(&self->r, status_main, "status");
+		EXPECT_EQ(0, self->r.ret) TH_LOG("errno %d", -errs[i]);
+		EXPECT_STREQ("", self->r.err);
+		want = expected_status(false, true, false);
+		EXPECT_STREQ(want, self->r.out);
+		free(want);
+		EXPECT_EQ(NULL, strstr(self->r.out, "regions:"));
+	}
+	fake_nl.requests = 0;
+	RUN(&self->r, status_main, "status", "-j");
+	EXPECT_EQ(0, self->r.ret);
+	EXPECT_NE(NULL, strstr(self->r.out, "\"regions\": []"));
+}
+
+/* Any other failure to read regions fails the command, and says why. */
+TEST_F(cmd, status_regions_fail)
+{
+	status_script();
+	fake_nl.fail = 1U << 2;		/* region_get 7 */
+	fake_nl.err = -EPROTO;
+	fake_nl.why = "malformed reply from the kernel";
+	RUN(&self->r, status_main, "status");
+	EXPECT_EQ(1, self->r.ret);
+	EXPECT_STREQ("gvmctl: cannot read the regions of domain 7: malformed reply from the kernel\n",
+		     self->r.err);
+	EXPECT_STREQ("", self->r.out);
+	EXPECT_STREQ("domain_get 0\nnode_get 7\nregion_get 7\n", fake_nl.log);
 }
 
 TEST_F(cmd, status_empty)
@@ -582,7 +687,7 @@ TEST_F(cmd, status_errors)
 	EXPECT_EQ(0, self->r.ret);
 	EXPECT_STREQ("Usage: gvmctl status [--domain ID] [-j|--json]\n\n"
 		     "Shows the domains of this node, or domain ID, with their\n"
-		     "members and counters; -j prints one JSON document.\n",
+		     "members, regions and counters; -j prints one JSON document.\n",
 		     self->r.out);
 	RUN(&self->r, status_main, "status", "all");
 	EXPECT_EQ(0, strncmp(self->r.err,
@@ -596,9 +701,12 @@ TEST_F(cmd, status_errors)
 }
 
 static const struct gvm_event events[] = {
-	{ .cmd = GVM_CMD_NODE_UP, .domain = 7, .node = 3, .hello_reason = -1 },
+	{ .cmd = GVM_CMD_NODE_UP, .domain = 7, .node = 3, .hello_reason = -1,
+	  .pfn = UINT64_MAX },
 	{ .cmd = GVM_CMD_NODE_DOWN, .domain = 7, .node = 3, .hello_reason = -1,
-	  .reason = "no heartbeat for 5000 ms" },
+	  .reason = "no heartbeat for 5000 ms", .pfn = UINT64_MAX },
+	{ .cmd = GVM_CMD_PAGE_LOST, .domain = 7, .node = GVM_NODE_NONE,
+	  .hello_reason = -1, .region = 2, .pfn = 17 },
 };
 
 /* Each line: a timestamp like 2025-01-02T03:04:05.678Z, then @rest. */
@@ -619,7 +727,7 @@ TEST_F(cmd, monitor)
 	const char *p;
 
 	fake_nl.events = events;
-	fake_nl.nevents = 2;
+	fake_nl.nevents = 3;
 	RUN(&self->r, monitor_main, "monitor");
 	EXPECT_EQ(1, self->r.ret);
 	EXPECT_STREQ("gvmctl: cannot receive events: end of events\n",
@@ -629,13 +737,16 @@ TEST_F(cmd, monitor)
 		TH_LOG("%s", self->r.out);
 	EXPECT_TRUE(event_line(&p, "node-down domain 7 node 3: no heartbeat for 5000 ms\n"))
 		TH_LOG("%s", self->r.out);
+	EXPECT_TRUE(event_line(&p, "page-lost domain 7 region 2 pfn 17\n"))
+		TH_LOG("%s", self->r.out);
 	EXPECT_STREQ("", p);
 
 	RUN(&self->r, monitor_main, "monitor", "--json");
 	p = self->r.out;
 	EXPECT_EQ(0, strncmp(p, "{\"time\": \"", 10));
 	p = strchr(p, '\n') + 1;
-	EXPECT_NE(NULL, strstr(p, "\"event\": \"node-down\", \"domain\": 7, \"node\": 3, \"hello_reason\": null, \"reason\": \"no heartbeat for 5000 ms\"}\n"));
+	EXPECT_NE(NULL, strstr(p, "\"event\": \"node-down\", \"domain\": 7, \"node\": 3, \"hello_reason\": null, \"reason\": \"no heartbeat for 5000 ms\", \"region\": null, \"pfn\": null, \"errno\": null}\n"));
+	EXPECT_NE(NULL, strstr(p, "\"event\": \"page-lost\", \"domain\": 7, \"node\": null, \"hello_reason\": null, \"reason\": null, \"region\": 2, \"pfn\": 17, \"errno\": null}\n"));
 }
 
 /* A line that cannot be written stops the monitor, and says why. */
@@ -663,8 +774,9 @@ TEST_F(cmd, monitor_usage)
 	RUN(&self->r, monitor_main, "monitor", "--help");
 	EXPECT_EQ(0, self->r.ret);
 	EXPECT_STREQ("Usage: gvmctl monitor [-j|--json]\n\n"
-		     "Prints membership events until interrupted, one line each;\n"
-		     "-j prints one JSON object per line.\n", self->r.out);
+		     "Prints membership and region events until interrupted, one\n"
+		     "line each; -j prints one JSON object per line.\n",
+		     self->r.out);
 	EXPECT_EQ(0, fake_nl.requests);
 }
 

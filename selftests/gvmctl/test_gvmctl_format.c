@@ -6,6 +6,7 @@
  * reads the document back when there is one.
  */
 #include "kselftest_harness.h"
+#include <errno.h>
 #include "../../tools/gvmctl/format.h"
 #include "../../tools/gvmctl/parse.h"
 
@@ -133,15 +134,79 @@ TEST(names)
 	EXPECT_STREQ("eager", connect_name(GVM_CONNECT_EAGER));
 	EXPECT_STREQ("unknown", connect_name(2));
 	EXPECT_STREQ("node-down", event_name(GVM_CMD_NODE_DOWN));
+	EXPECT_STREQ("fault-fail", event_name(GVM_CMD_FAULT_FAIL));
+	EXPECT_STREQ("page-lost", event_name(GVM_CMD_PAGE_LOST));
 	EXPECT_STREQ("unknown", event_name(GVM_CMD_DOMAIN_GET));
+	EXPECT_STREQ("unknown", event_name(GVM_CMD_REGION_GET));
 	EXPECT_STREQ("unknown", event_name(__GVM_CMD_MAX));
 	EXPECT_STREQ("not-member", hello_reason_name(GVM_HELLO_NOT_MEMBER));
 	EXPECT_STREQ("unknown", hello_reason_name(__GVM_HELLO_MAX));
 }
 
+/* Nearest rank over the buckets; each bucket reads as its lower bound. */
+TEST(latency_percentiles)
+{
+	uint64_t lat[GVM_LAT_BUCKETS] = { 0 };
+
+	/* No faults: no percentile at all. */
+	EXPECT_EQ(-1, lat_percentile(lat, 50));
+	EXPECT_EQ(-1, lat_percentile(lat, 99));
+	EXPECT_EQ(-1, lat_percentile(lat, 100));
+
+	/* One fault, or many in one bucket: every percentile is there. */
+	lat[5] = 1;
+	EXPECT_EQ(5, lat_percentile(lat, 1));
+	EXPECT_EQ(5, lat_percentile(lat, 50));
+	EXPECT_EQ(5, lat_percentile(lat, 99));
+	EXPECT_EQ(5, lat_percentile(lat, 100));
+	lat[5] = 1000000;
+	EXPECT_EQ(5, lat_percentile(lat, 50));
+	EXPECT_EQ(5, lat_percentile(lat, 99));
+
+	/* The first bucket, which also holds the faster faults. */
+	lat[5] = 0;
+	lat[0] = 3;
+	EXPECT_EQ(0, lat_percentile(lat, 50));
+	EXPECT_EQ(0, lat_percentile(lat, 99));
+
+	/* The last bucket, which also holds the slower faults. */
+	lat[0] = 0;
+	lat[GVM_LAT_BUCKETS - 1] = 7;
+	EXPECT_EQ(GVM_LAT_BUCKETS - 1, lat_percentile(lat, 50));
+	EXPECT_EQ(GVM_LAT_BUCKETS - 1, lat_percentile(lat, 99));
+
+	/* The rank is rounded up: 99 of 100 is still the fast bucket ... */
+	lat[0] = 99;
+	lat[GVM_LAT_BUCKETS - 1] = 1;
+	EXPECT_EQ(0, lat_percentile(lat, 50));
+	EXPECT_EQ(0, lat_percentile(lat, 99));
+	EXPECT_EQ(GVM_LAT_BUCKETS - 1, lat_percentile(lat, 100));
+	/* ... 98 of 100 is not; nor 99 of 101 (99.99 rounds up to 100). */
+	lat[0] = 98;
+	lat[GVM_LAT_BUCKETS - 1] = 2;
+	EXPECT_EQ(GVM_LAT_BUCKETS - 1, lat_percentile(lat, 99));
+	lat[0] = 99;
+	EXPECT_EQ(GVM_LAT_BUCKETS - 1, lat_percentile(lat, 99));
+
+	/* Half and half: the median is the lower half's bucket. */
+	memset(lat, 0, sizeof(lat));
+	lat[3] = 2;
+	lat[9] = 2;
+	EXPECT_EQ(3, lat_percentile(lat, 50));
+	EXPECT_EQ(9, lat_percentile(lat, 51));
+
+	/* Counts near 2^64 saturate instead of wrapping to "no faults". */
+	memset(lat, 0, sizeof(lat));
+	lat[1] = UINT64_MAX;
+	lat[2] = UINT64_MAX;
+	EXPECT_EQ(1, lat_percentile(lat, 50));
+	EXPECT_EQ(1, lat_percentile(lat, 99));
+}
+
 FIXTURE(domain7) {
 	struct gvm_domain_info d;
 	struct gvm_node_info nodes[3];
+	struct gvm_region_info regions[2];
 };
 
 FIXTURE_SETUP(domain7)
@@ -183,6 +248,27 @@ FIXTURE_SETUP(domain7)
 	self->nodes[2].state = GVM_NODE_SELF;
 	self->d.nodes = self->nodes;
 	self->d.nnodes = 3;
+
+	/* Regions are given to the tests that want them. */
+	memset(self->regions, 0, sizeof(self->regions));
+	self->regions[0].id = 1;
+	self->regions[0].bytes = 64ULL << 20;
+	self->regions[0].owner = 0;
+	self->regions[0].members = 3;
+	self->regions[0].pages = 1200;
+	self->regions[0].stats[GVM_RSTAT_READ_FAULTS] = 12;
+	self->regions[0].stats[GVM_RSTAT_WRITE_FAULTS] = 3;
+	self->regions[0].stats[GVM_RSTAT_LOCAL_FAULTS] = 40;
+	self->regions[0].stats[GVM_RSTAT_PAGES_IN] = 15;
+	self->regions[0].stats[GVM_RSTAT_PAGES_OUT] = 2;
+	self->regions[0].stats[GVM_RSTAT_INV_RECEIVED] = 5;
+	self->regions[0].stats[GVM_RSTAT_STALE] = 7;
+	self->regions[0].lat[6] = 10;		/* 64..127 us */
+	self->regions[0].lat[10] = 5;		/* 1024..2047 us */
+	/* Untouched, its owner not reported. */
+	self->regions[1].id = 2;
+	self->regions[1].bytes = 4096;
+	self->regions[1].owner = GVM_NODE_NONE;
 }
 
 FIXTURE_TEARDOWN(domain7)
@@ -230,6 +316,80 @@ TEST_F(domain7, text_bare)
 	free(out);
 }
 
+/* The regions follow the members, as a block each. */
+TEST_F(domain7, text_regions)
+{
+	static const char want[] =
+		"\n"
+		"  regions:\n"
+		"    region 1: 64.0 MiB, 1200 pages here, initial owner 0, 3 members\n"
+		"      read faults 12, write faults 3, local faults 40, pages in 15, pages out 2,\n"
+		"      invalidations received 5, stale 7\n"
+		"      fault latency p50 64us p99 1024us\n"
+		"    region 2: 4.0 KiB, 0 pages here, initial owner -, 0 members\n"
+		"      fault latency -\n";
+	char *before, *out;
+	size_t len;
+
+	CAPTURE(before, status_text(OUT, &self->d));
+	self->d.regions = self->regions;
+	self->d.nregions = 2;
+	CAPTURE(out, status_text(OUT, &self->d));
+	len = strlen(before);
+	EXPECT_EQ(0, strncmp(before, out, len));
+	EXPECT_STREQ(want, out + len);
+	free(before);
+	free(out);
+
+	/* Without members, the regions come right after the counters. */
+	self->d.nnodes = 0;
+	CAPTURE(out, status_text(OUT, &self->d));
+	EXPECT_NE(NULL, strstr(out, "  bad frames: 12000\n\n  regions:\n"))
+		TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "NODE"));
+	free(out);
+}
+
+/* Every counter at its widest wraps within 80 columns, none lost. */
+TEST_F(domain7, text_region_wraps)
+{
+	static const char *const names[] = {
+		"read faults", "write faults", "local faults", "pages in",
+		"pages out", "invalidations sent", "invalidations received",
+		"retries", "timeouts", "fault failures", "pages lost", "stale",
+		"protocol errors", "takeovers",
+	};
+	struct gvm_region_info *r = &self->regions[0];
+	char *out, *line, *save = NULL, want[64];
+	size_t i;
+	int n;
+
+	ASSERT_EQ(GVM_RSTAT_MAX - GVM_RSTAT_READ_FAULTS + 1, ARRAY_SIZE(names));
+	for (i = GVM_RSTAT_READ_FAULTS; i <= GVM_RSTAT_MAX; i++)
+		r->stats[i] = UINT64_MAX;
+	memset(r->lat, 0, sizeof(r->lat));
+	r->lat[GVM_LAT_BUCKETS - 1] = 1;
+	self->d.nnodes = 0;
+	self->d.regions = r;
+	self->d.nregions = 1;
+	CAPTURE(out, status_text(OUT, &self->d));
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(want, sizeof(want), "%s 18446744073709551615",
+			 names[i]);
+		EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", want);
+	}
+	EXPECT_NE(NULL, strstr(out, "      fault latency p50 8388608us p99 8388608us\n"));
+	n = 0;
+	for (line = strtok_r(out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		EXPECT_GE(80, strlen(line)) TH_LOG("%s", line);
+		if (!strncmp(line, "      ", 6) && strncmp(line, "      fault", 11))
+			n++;
+	}
+	EXPECT_LT(1, n);
+	free(out);
+}
+
 #define STATS0 "{\"tx_frames\": 0, \"rx_frames\": 0, \"tx_bytes\": 0, " \
 	"\"rx_bytes\": 0, \"connects\": 0, \"connect_fails\": 0, "	\
 	"\"handshake_fails\": 0, \"heartbeats_tx\": 0, "		\
@@ -255,7 +415,8 @@ TEST_F(domain7, json)
 		"        {\"id\": 0, \"address\": \"10.0.0.1\", \"port\": 7000, \"state\": \"up\", \"last_rx_ms\": 400, \"stats\": {\"tx_frames\": 60, \"rx_frames\": 59, \"tx_bytes\": 24576, \"rx_bytes\": 24000, \"connects\": 0, \"connect_fails\": 0, \"handshake_fails\": 0, \"heartbeats_tx\": 0, \"heartbeats_rx\": 0, \"downs\": 0, \"bad_frames\": 0}},\n"
 		"        {\"id\": 1, \"address\": \"fd00::1:2:3:4\", \"port\": 7001, \"state\": \"connecting\", \"last_rx_ms\": null, \"stats\": " STATS0 "},\n"
 		"        {\"id\": 2, \"address\": \"10.0.0.3\", \"port\": 7000, \"state\": \"self\", \"last_rx_ms\": null, \"stats\": " STATS0 "}\n"
-		"      ]\n"
+		"      ],\n"
+		"      \"regions\": []\n"
 		"    }\n"
 		"  ]\n"
 		"}\n";
@@ -263,6 +424,33 @@ TEST_F(domain7, json)
 
 	CAPTURE(out, status_json(OUT, &self->d, 1));
 	EXPECT_STREQ(want, out);
+	free(out);
+}
+
+#define LAT0 "0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, " \
+	"0, 0, 0, 0"
+
+/* Every counter by name, zero or not, and the whole histogram. */
+TEST_F(domain7, json_regions)
+{
+	static const char want[] =
+		"      \"regions\": [\n"
+		"        {\"id\": 1, \"bytes\": 67108864, \"owner\": 0, \"members\": 3, \"pages\": 1200, \"stats\": {\"read_faults\": 12, \"write_faults\": 3, \"local_faults\": 40, \"pages_in\": 15, \"pages_out\": 2, \"inv_sent\": 0, \"inv_received\": 5, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 7, \"protocol_errors\": 0, \"takeovers\": 0}, \"fault_latency\": [0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]},\n"
+		"        {\"id\": 2, \"bytes\": 4096, \"owner\": null, \"members\": 0, \"pages\": 0, \"stats\": {\"read_faults\": 0, \"write_faults\": 0, \"local_faults\": 0, \"pages_in\": 0, \"pages_out\": 0, \"inv_sent\": 0, \"inv_received\": 0, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 0, \"protocol_errors\": 0, \"takeovers\": 0}, \"fault_latency\": [" LAT0 "]}\n"
+		"      ]\n"
+		"    }\n"
+		"  ]\n"
+		"}\n";
+	char *out, *regions;
+
+	self->d.regions = self->regions;
+	self->d.nregions = 2;
+	CAPTURE(out, status_json(OUT, &self->d, 1));
+	regions = strstr(out, "      \"regions\": [");
+	ASSERT_NE(NULL, regions) TH_LOG("%s", out);
+	EXPECT_STREQ(want, regions);
+	/* After the members, which are unchanged. */
+	EXPECT_NE(NULL, strstr(out, "\"stats\": " STATS0 "}\n      ],\n      \"regions\""));
 	free(out);
 }
 
@@ -280,14 +468,17 @@ TEST_F(domain7, json_empty)
 	CAPTURE(out, status_json(OUT, &self->d, 1));
 	EXPECT_NE(NULL, strstr(out, "\"name\": null,\n"));
 	EXPECT_NE(NULL, strstr(out, "\"listen\": {\"address\": null, \"port\": 0}"));
-	EXPECT_NE(NULL, strstr(out, "\"nodes\": []\n    }\n  ]\n}\n"));
+	EXPECT_NE(NULL, strstr(out, "\"nodes\": [],\n      \"regions\": []\n    }\n  ]\n}\n"));
 	free(out);
 }
 
 #define PARSE_BACK "import json, sys\n" \
 	"d = json.load(open(sys.argv[1]))[\"domains\"]\n" \
+	"r = d[0][\"regions\"]\n" \
 	"print(len(d), d[1][\"id\"], ascii(d[0][\"name\"]),\n" \
-	"      d[0][\"nodes\"][1][\"last_rx_ms\"])\n"
+	"      d[0][\"nodes\"][1][\"last_rx_ms\"], len(r),\n" \
+	"      r[0][\"stats\"][\"read_faults\"], r[1][\"owner\"],\n" \
+	"      sum(r[0][\"fault_latency\"]), d[1][\"regions\"])\n"
 
 /*
  * A real parser reads the document back, two domains of it, and gets the
@@ -305,6 +496,8 @@ TEST_F(domain7, json_parses)
 		unlink(path);
 		SKIP(return, "no python3 to parse the JSON");
 	}
+	two[0].regions = self->regions;
+	two[0].nregions = 2;
 	two[1].id = 8;
 	f = fdopen(fd, "w");
 	ASSERT_NE(NULL, f);
@@ -317,7 +510,8 @@ TEST_F(domain7, json_parses)
 		got[0] = '\0';
 	EXPECT_EQ(0, pclose(p));
 	unlink(path);
-	EXPECT_STREQ("2 8 'lab\"\\\\\\n\\x01\\ufffd' None\n", got);
+	EXPECT_STREQ("2 8 'lab\"\\\\\\n\\x01\\ufffd' None 2 12 None 15 []\n",
+		     got);
 }
 
 TEST(events)
@@ -326,15 +520,16 @@ TEST(events)
 	struct gvm_event down = {
 		.cmd = GVM_CMD_NODE_DOWN, .domain = 7, .node = 3,
 		.hello_reason = -1, .reason = "no heartbeat for 5000 ms",
+		.pfn = UINT64_MAX,
 	};
 	struct gvm_event refused = {
 		.cmd = GVM_CMD_HANDSHAKE_FAIL, .domain = 7,
 		.node = GVM_NODE_NONE, .hello_reason = GVM_HELLO_NOT_MEMBER,
-		.reason = "node 12 \"x\"\n",
+		.reason = "node 12 \"x\"\n", .pfn = UINT64_MAX,
 	};
 	struct gvm_event created = {
 		.cmd = GVM_CMD_DOMAIN_NEW, .domain = 9, .node = GVM_NODE_NONE,
-		.hello_reason = -1,
+		.hello_reason = -1, .pfn = UINT64_MAX,
 	};
 	char *out;
 
@@ -343,7 +538,7 @@ TEST(events)
 		     out);
 	free(out);
 	CAPTURE(out, event_json(OUT, &t, &down));
-	EXPECT_STREQ("{\"time\": \"2023-11-14T22:13:20.123Z\", \"event\": \"node-down\", \"domain\": 7, \"node\": 3, \"hello_reason\": null, \"reason\": \"no heartbeat for 5000 ms\"}\n",
+	EXPECT_STREQ("{\"time\": \"2023-11-14T22:13:20.123Z\", \"event\": \"node-down\", \"domain\": 7, \"node\": 3, \"hello_reason\": null, \"reason\": \"no heartbeat for 5000 ms\", \"region\": null, \"pfn\": null, \"errno\": null}\n",
 		     out);
 	free(out);
 	CAPTURE(out, event_text(OUT, &t, &refused));
@@ -351,15 +546,64 @@ TEST(events)
 		     out);
 	free(out);
 	CAPTURE(out, event_json(OUT, &t, &refused));
-	EXPECT_STREQ("{\"time\": \"2023-11-14T22:13:20.123Z\", \"event\": \"handshake-fail\", \"domain\": 7, \"node\": null, \"hello_reason\": \"not-member\", \"reason\": \"node 12 \\\"x\\\"\\n\"}\n",
+	EXPECT_STREQ("{\"time\": \"2023-11-14T22:13:20.123Z\", \"event\": \"handshake-fail\", \"domain\": 7, \"node\": null, \"hello_reason\": \"not-member\", \"reason\": \"node 12 \\\"x\\\"\\n\", \"region\": null, \"pfn\": null, \"errno\": null}\n",
 		     out);
 	free(out);
 	CAPTURE(out, event_text(OUT, &t, &created));
 	EXPECT_STREQ("2023-11-14T22:13:20.123Z domain-new domain 9\n", out);
 	free(out);
 	CAPTURE(out, event_json(OUT, &t, &created));
-	EXPECT_STREQ("{\"time\": \"2023-11-14T22:13:20.123Z\", \"event\": \"domain-new\", \"domain\": 9, \"node\": null, \"hello_reason\": null, \"reason\": null}\n",
+	EXPECT_STREQ("{\"time\": \"2023-11-14T22:13:20.123Z\", \"event\": \"domain-new\", \"domain\": 9, \"node\": null, \"hello_reason\": null, \"reason\": null, \"region\": null, \"pfn\": null, \"errno\": null}\n",
 		     out);
+	free(out);
+}
+
+/* Region events name the region and the page; pfn 0 is a page too. */
+TEST(region_events)
+{
+	struct timespec t = { 1700000000, 123456789 };
+	struct gvm_event fault = {
+		.cmd = GVM_CMD_FAULT_FAIL, .domain = 7, .node = GVM_NODE_NONE,
+		.hello_reason = -1, .reason = "no answer in time",
+		.region = 3, .pfn = 4660, .error = ETIMEDOUT,
+	};
+	struct gvm_event lost = {
+		.cmd = GVM_CMD_PAGE_LOST, .domain = 7, .node = GVM_NODE_NONE,
+		.hello_reason = -1, .region = 3, .pfn = 0,
+	};
+	struct gvm_event bare = {
+		.cmd = GVM_CMD_FAULT_FAIL, .domain = 7, .node = GVM_NODE_NONE,
+		.hello_reason = -1, .region = 1, .pfn = 18446744073709551614ULL,
+		.error = EHOSTDOWN,
+	};
+	char *out, want[256];
+
+	CAPTURE(out, event_text(OUT, &t, &fault));
+	snprintf(want, sizeof(want),
+		 "2023-11-14T22:13:20.123Z fault-fail domain 7 region 3 pfn 4660: no answer in time (%s)\n",
+		 strerror(ETIMEDOUT));
+	EXPECT_STREQ(want, out);
+	free(out);
+	CAPTURE(out, event_json(OUT, &t, &fault));
+	snprintf(want, sizeof(want),
+		 "{\"time\": \"2023-11-14T22:13:20.123Z\", \"event\": \"fault-fail\", \"domain\": 7, \"node\": null, \"hello_reason\": null, \"reason\": \"no answer in time\", \"region\": 3, \"pfn\": 4660, \"errno\": %d}\n",
+		 ETIMEDOUT);
+	EXPECT_STREQ(want, out);
+	free(out);
+	CAPTURE(out, event_text(OUT, &t, &lost));
+	EXPECT_STREQ("2023-11-14T22:13:20.123Z page-lost domain 7 region 3 pfn 0\n",
+		     out);
+	free(out);
+	CAPTURE(out, event_json(OUT, &t, &lost));
+	EXPECT_STREQ("{\"time\": \"2023-11-14T22:13:20.123Z\", \"event\": \"page-lost\", \"domain\": 7, \"node\": null, \"hello_reason\": null, \"reason\": null, \"region\": 3, \"pfn\": 0, \"errno\": null}\n",
+		     out);
+	free(out);
+	/* Without a reason, the errno says it. */
+	CAPTURE(out, event_text(OUT, &t, &bare));
+	snprintf(want, sizeof(want),
+		 "2023-11-14T22:13:20.123Z fault-fail domain 7 region 1 pfn 18446744073709551614: %s\n",
+		 strerror(EHOSTDOWN));
+	EXPECT_STREQ(want, out);
 	free(out);
 }
 

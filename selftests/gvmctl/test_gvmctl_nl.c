@@ -147,6 +147,20 @@ TEST(get_requests)
 	EXPECT_EQ(GVM_CMD_NODE_GET, g->cmd);
 	EXPECT_EQ(9, nla_get_u32(tb[GVM_A_DOMAIN_ID]));
 	nlmsg_free(msg);
+
+	/* The regions of one domain: a dump naming only the domain. */
+	msg = domain_msg(&fake, GVM_CMD_REGION_GET, NLM_F_DUMP, 9);
+	ASSERT_NE(NULL, msg);
+	EXPECT_EQ(NLM_F_DUMP, nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP);
+	g = attrs(msg);
+	ASSERT_NE(NULL, g);
+	EXPECT_EQ(GVM_CMD_REGION_GET, g->cmd);
+	ASSERT_NE(NULL, tb[GVM_A_DOMAIN_ID]);
+	EXPECT_EQ(9, nla_get_u32(tb[GVM_A_DOMAIN_ID]));
+	for (i = 0; i <= GVM_A_MAX; i++)
+		if (i != GVM_A_DOMAIN_ID)
+			EXPECT_EQ(NULL, tb[i]) TH_LOG("attribute %d", i);
+	nlmsg_free(msg);
 }
 
 /* A reply as the kernel's genlmsg_put() starts it. */
@@ -297,6 +311,160 @@ TEST(node_reply)
 	nlmsg_free(msg);
 }
 
+/*
+ * A nest of u64s as gvm_put_u64s() builds it: attribute @first + i is
+ * base + i, after a padding attribute, and one from a newer kernel.
+ */
+static void put_u64s(struct nl_msg *msg, int attr, int first, int n,
+		     uint64_t base)
+{
+	struct nlattr *nest = nla_nest_start(msg, attr);
+	int i;
+
+	nla_put(msg, 1, 0, NULL);		/* padding */
+	for (i = 0; i < n; i++)
+		nla_put_u64(msg, first + i, base + (uint64_t)i);
+	nla_put_u64(msg, first + n, 99);
+	nla_nest_end(msg, nest);
+}
+
+/* A REGION_GET reply with every attribute kernel/netlink.c puts. */
+static struct nl_msg *full_region(uint32_t id)
+{
+	struct nl_msg *msg = reply(GVM_CMD_REGION_GET);
+
+	if (!msg)
+		return NULL;
+	nla_put_u32(msg, GVM_A_DOMAIN_ID, 7);
+	nla_put_u32(msg, GVM_A_REGION_ID, id);
+	nla_put(msg, GVM_A_PAD, 0, NULL);
+	nla_put_u64(msg, GVM_A_REGION_BYTES, 1ULL << 36);
+	nla_put_u32(msg, GVM_A_REGION_OWNER, 10239);
+	nla_put_u64(msg, GVM_A_REGION_PAGES, 3);
+	nla_put_u32(msg, GVM_A_MEMBERS, 4);
+	put_u64s(msg, GVM_A_REGION_STATS, GVM_RSTAT_READ_FAULTS,
+		 GVM_RSTAT_MAX - GVM_RSTAT_READ_FAULTS + 1, 100);
+	put_u64s(msg, GVM_A_FAULT_LAT, GVM_LAT_FIRST, GVM_LAT_BUCKETS, 1000);
+	return msg;
+}
+
+TEST(region_reply)
+{
+	struct nl_msg *msg = full_region(5);
+	struct gvm_region_info r;
+	int i;
+
+	ASSERT_NE(NULL, msg);
+	memset(&r, 0xaa, sizeof(r));
+	ASSERT_EQ(0, parse_region(msg, &r));
+	EXPECT_EQ(5, r.id);
+	EXPECT_EQ(1ULL << 36, r.bytes);
+	EXPECT_EQ(10239, r.owner);
+	EXPECT_EQ(3, r.pages);
+	EXPECT_EQ(4, r.members);
+	EXPECT_EQ(0, r.stats[GVM_RSTAT_UNSPEC]);
+	EXPECT_EQ(0, r.stats[GVM_RSTAT_PAD]);
+	for (i = GVM_RSTAT_READ_FAULTS; i <= GVM_RSTAT_MAX; i++)
+		EXPECT_EQ(100 + i - GVM_RSTAT_READ_FAULTS, r.stats[i])
+			TH_LOG("counter %d", i);
+	for (i = 0; i < GVM_LAT_BUCKETS; i++)
+		EXPECT_EQ(1000 + i, r.lat[i]) TH_LOG("bucket %d", i);
+	nlmsg_free(msg);
+
+	/* Only the id: no counters are zeros, no owner is none. */
+	msg = reply(GVM_CMD_REGION_GET);
+	ASSERT_NE(NULL, msg);
+	nla_put_u32(msg, GVM_A_REGION_ID, 1);
+	memset(&r, 0xaa, sizeof(r));
+	ASSERT_EQ(0, parse_region(msg, &r));
+	EXPECT_EQ(1, r.id);
+	EXPECT_EQ(0, r.bytes);
+	EXPECT_EQ(GVM_NODE_NONE, r.owner);
+	EXPECT_EQ(0, r.pages);
+	for (i = 0; i <= GVM_RSTAT_MAX; i++)
+		EXPECT_EQ(0, r.stats[i]);
+	for (i = 0; i < GVM_LAT_BUCKETS; i++)
+		EXPECT_EQ(0, r.lat[i]);
+	nlmsg_free(msg);
+}
+
+/* A REGION_GET reply that gvmctl would misread is refused. */
+TEST(region_reply_refused)
+{
+	struct gvm_region_info r;
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		msg = reply(GVM_CMD_REGION_GET);
+		ASSERT_NE(NULL, msg);
+		nla_put_u32(msg, GVM_A_DOMAIN_ID, 7);
+		if (i > 1)
+			nla_put_u32(msg, GVM_A_REGION_ID, 1);
+		switch (i) {
+		case 0:		/* no region id */
+			break;
+		case 1:
+			nla_put_u16(msg, GVM_A_REGION_ID, 1);
+			break;
+		case 2:
+			nla_put_u32(msg, GVM_A_REGION_BYTES, 4096);
+			break;
+		case 3:
+			nla_put_u16(msg, GVM_A_REGION_OWNER, 0);
+			break;
+		case 4:
+			nla_put_u32(msg, GVM_A_REGION_PAGES, 1);
+			break;
+		case 5:
+			nest = nla_nest_start(msg, GVM_A_REGION_STATS);
+			nla_put_u64(msg, GVM_RSTAT_READ_FAULTS, 1);
+			nla_put_u32(msg, GVM_RSTAT_TAKEOVERS, 1);
+			nla_nest_end(msg, nest);
+			break;
+		case 6:
+			nest = nla_nest_start(msg, GVM_A_FAULT_LAT);
+			nla_put_u32(msg, GVM_LAT_FIRST + GVM_LAT_BUCKETS - 1, 1);
+			nla_nest_end(msg, nest);
+			break;
+		}
+		EXPECT_GT(0, parse_region(msg, &r)) TH_LOG("case %d", i);
+		nlmsg_free(msg);
+	}
+}
+
+/*
+ * In a dump, a malformed region fails the whole GET with EPROTO and a
+ * message, and the replies after it are read but not kept.
+ */
+TEST(region_dump_refused)
+{
+	struct replies got = { .size = sizeof(struct gvm_region_info),
+			       .parse = parse_region };
+	struct gvm_nl nl = { .family = FAMILY };
+	struct request r = { .nl = &nl, .parse = collect, .arg = &got };
+	struct nl_msg *msg[3];
+	int i;
+
+	msg[0] = full_region(1);
+	msg[1] = full_region(2);
+	msg[2] = full_region(3);
+	for (i = 0; i < 3; i++)
+		ASSERT_NE(NULL, msg[i]);
+	/* A counter cut short, as a broken kernel might send it. */
+	nla_put_u16(msg[1], GVM_A_REGION_PAGES, 1);
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(NL_OK, on_valid(msg[i], &r));
+		nlmsg_free(msg[i]);
+	}
+	EXPECT_EQ(-EPROTO, r.err);
+	EXPECT_STREQ("malformed reply from the kernel", nl.why);
+	ASSERT_EQ(1, got.n);
+	EXPECT_EQ(1, ((struct gvm_region_info *)got.v)->id);
+	free(got.v);
+}
+
 TEST(events)
 {
 	struct nl_msg *msg = reply(GVM_CMD_HANDSHAKE_FAIL);
@@ -326,6 +494,55 @@ TEST(events)
 	EXPECT_EQ(0, ev.node);
 	EXPECT_EQ(-1, ev.hello_reason);
 	EXPECT_STREQ("", ev.reason);
+	EXPECT_EQ(0, ev.region);
+	EXPECT_EQ(UINT64_MAX, ev.pfn);
+	EXPECT_EQ(0, ev.error);
+	nlmsg_free(msg);
+}
+
+/* As gvm_notify_fault() and gvm_notify_page_lost() build them. */
+TEST(region_events)
+{
+	struct nl_msg *msg = reply(GVM_CMD_FAULT_FAIL);
+	struct gvm_event ev;
+
+	ASSERT_NE(NULL, msg);
+	nla_put_u32(msg, GVM_A_DOMAIN_ID, 7);
+	nla_put_u32(msg, GVM_A_REGION_ID, 3);
+	nla_put(msg, GVM_A_PAD, 0, NULL);
+	nla_put_u64(msg, GVM_A_PFN, 4660);
+	nla_put_u32(msg, GVM_A_ERRNO, ETIMEDOUT);
+	nla_put_string(msg, GVM_A_REASON, "no answer in time");
+	ASSERT_EQ(0, parse_event(msg, &ev));
+	EXPECT_EQ(GVM_CMD_FAULT_FAIL, ev.cmd);
+	EXPECT_EQ(7, ev.domain);
+	EXPECT_EQ(GVM_NODE_NONE, ev.node);
+	EXPECT_EQ(-1, ev.hello_reason);
+	EXPECT_EQ(3, ev.region);
+	EXPECT_EQ(4660, ev.pfn);
+	EXPECT_EQ(ETIMEDOUT, ev.error);
+	EXPECT_STREQ("no answer in time", ev.reason);
+	nlmsg_free(msg);
+
+	msg = reply(GVM_CMD_PAGE_LOST);
+	ASSERT_NE(NULL, msg);
+	nla_put_u32(msg, GVM_A_DOMAIN_ID, 7);
+	nla_put_u32(msg, GVM_A_REGION_ID, 3);
+	nla_put_u64(msg, GVM_A_PFN, 0);
+	ASSERT_EQ(0, parse_event(msg, &ev));
+	EXPECT_EQ(GVM_CMD_PAGE_LOST, ev.cmd);
+	EXPECT_EQ(3, ev.region);
+	EXPECT_EQ(0, ev.pfn);
+	EXPECT_EQ(0, ev.error);
+	EXPECT_STREQ("", ev.reason);
+	nlmsg_free(msg);
+
+	/* A pfn cut short: the event is skipped, not misread. */
+	msg = reply(GVM_CMD_PAGE_LOST);
+	ASSERT_NE(NULL, msg);
+	nla_put_u32(msg, GVM_A_DOMAIN_ID, 7);
+	nla_put_u32(msg, GVM_A_PFN, 1);
+	EXPECT_GT(0, parse_event(msg, &ev));
 	nlmsg_free(msg);
 }
 

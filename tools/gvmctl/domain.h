@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What gvmctl knows about domains and nodes, as plain C structs. The kernel
- * boundary (nl.h), the cluster.conf parser (config.h) and the output
- * formats (format.h) all speak these, so only nl.c needs libnl and the rest
- * builds and tests without it.
+ * What gvmctl knows about domains, nodes and regions, as plain C structs.
+ * The kernel boundary (nl.h), the cluster.conf parser (config.h) and the
+ * output formats (format.h) all speak these, so only nl.c needs libnl and
+ * the rest builds and tests without it.
  */
 #ifndef _GVMCTL_DOMAIN_H
 #define _GVMCTL_DOMAIN_H
@@ -47,9 +47,11 @@ struct gvm_domain_info {
 	uint32_t members;
 	uint64_t mem_bytes;
 	uint64_t stats[__GVM_STAT_MAX];	/* indexed by enum gvm_stat */
-	/* Filled by "status" from a NODE_GET dump. */
+	/* Filled by "status" from a NODE_GET and a REGION_GET dump. */
 	struct gvm_node_info *nodes;
 	size_t nnodes;
+	struct gvm_region_info *regions;
+	size_t nregions;
 };
 
 /* One member as NODE_GET reports it. */
@@ -62,6 +64,18 @@ struct gvm_node_info {
 	uint64_t stats[__GVM_STAT_MAX];
 };
 
+/* One region as REGION_GET reports it: this node's view of it. */
+struct gvm_region_info {
+	uint32_t id;
+	uint64_t bytes;
+	uint32_t owner;			/* at start; GVM_NODE_NONE: absent */
+	uint32_t members;
+	uint64_t pages;			/* allocated on this node */
+	uint64_t stats[__GVM_RSTAT_MAX];	/* indexed by enum gvm_rstat */
+	/* lat[i]: faults that took [2^i, 2^(i+1)) us, as GVM_A_FAULT_LAT */
+	uint64_t lat[GVM_LAT_BUCKETS];
+};
+
 /* A message of the "events" multicast group. */
 struct gvm_event {
 	uint8_t cmd;			/* enum gvm_cmd */
@@ -69,6 +83,9 @@ struct gvm_event {
 	uint32_t node;			/* GVM_NODE_NONE: absent */
 	int hello_reason;		/* enum gvm_hello_reason, -1: absent */
 	char reason[256];		/* "": absent */
+	uint32_t region;		/* 0: absent */
+	uint64_t pfn;			/* page in the region, UINT64_MAX: absent */
+	uint32_t error;			/* positive errno, 0: absent */
 };
 
 #endif /* _GVMCTL_DOMAIN_H */

@@ -33,6 +33,8 @@ static const char *const events[] = {
 	[GVM_CMD_NODE_DOWN] = "node-down",
 	[GVM_CMD_NODE_LEFT] = "node-left",
 	[GVM_CMD_HANDSHAKE_FAIL] = "handshake-fail",
+	[GVM_CMD_FAULT_FAIL] = "fault-fail",
+	[GVM_CMD_PAGE_LOST] = "page-lost",
 };
 
 static const char *const hello_reasons[] = {
@@ -59,6 +61,31 @@ static const char *const stat_keys[] = {
 	[GVM_STAT_BAD_FRAMES] = "bad_frames",
 };
 
+/* Region counters: words for the text, keys for JSON (the spec's names). */
+static const struct {
+	const char *text;
+	const char *key;
+} rstats[] = {
+	[GVM_RSTAT_READ_FAULTS] = { "read faults", "read_faults" },
+	[GVM_RSTAT_WRITE_FAULTS] = { "write faults", "write_faults" },
+	[GVM_RSTAT_LOCAL_FAULTS] = { "local faults", "local_faults" },
+	[GVM_RSTAT_PAGES_IN] = { "pages in", "pages_in" },
+	[GVM_RSTAT_PAGES_OUT] = { "pages out", "pages_out" },
+	[GVM_RSTAT_INV_SENT] = { "invalidations sent", "inv_sent" },
+	[GVM_RSTAT_INV_RECEIVED] = { "invalidations received",
+				     "inv_received" },
+	[GVM_RSTAT_RETRIES] = { "retries", "retries" },
+	[GVM_RSTAT_TIMEOUTS] = { "timeouts", "timeouts" },
+	[GVM_RSTAT_FAULT_FAILS] = { "fault failures", "fault_fails" },
+	[GVM_RSTAT_PAGES_LOST] = { "pages lost", "pages_lost" },
+	[GVM_RSTAT_STALE] = { "stale", "stale" },
+	[GVM_RSTAT_PROTOCOL_ERRORS] = { "protocol errors", "protocol_errors" },
+	[GVM_RSTAT_TAKEOVERS] = { "takeovers", "takeovers" },
+};
+/* A counter added to giantvm.h needs its names here. */
+_Static_assert(ARRAY_SIZE(rstats) == __GVM_RSTAT_MAX,
+	       "every region counter has a name");
+
 /* A newer kernel may report values this gvmctl has no name for. */
 static const char *lookup(const char *const *names, size_t n, unsigned int v)
 {
@@ -84,6 +111,31 @@ const char *hello_reason_name(int reason)
 {
 	return lookup(hello_reasons, ARRAY_SIZE(hello_reasons),
 		      (unsigned int)reason);
+}
+
+/* Counts are the kernel's: saturate rather than wrap. */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+int lat_percentile(const uint64_t lat[GVM_LAT_BUCKETS], unsigned int pct)
+{
+	uint64_t total = 0, seen = 0, rank;
+	int i;
+
+	for (i = 0; i < GVM_LAT_BUCKETS; i++)
+		total = add_sat(total, lat[i]);
+	if (!total)
+		return -1;
+	/* Nearest rank: ceil(total * pct / 100), without the overflow. */
+	rank = total / 100 * pct + (total % 100 * pct + 99) / 100;
+	for (i = 0; i < GVM_LAT_BUCKETS - 1; i++) {
+		seen = add_sat(seen, lat[i]);
+		if (seen >= rank)
+			break;
+	}
+	return i;
 }
 
 /* Length of the well-formed UTF-8 sequence at @s, 0 when there is none. */
@@ -221,11 +273,89 @@ const char *format_time(char buf[TIME_MAX], const struct timespec *t)
 
 /* ---- status ------------------------------------------------------------ */
 
-void status_text(FILE *f, const struct gvm_domain_info *d)
+/* The members, one line each, the address column as wide as needed. */
+static void nodes_text(FILE *f, const struct gvm_node_info *nodes, size_t n)
 {
 	char ep[ENDPOINT_STR_MAX], b1[BYTES_MAX], b2[BYTES_MAX], age[AGE_MAX];
-	const uint64_t *st = d->stats;
 	int width = (int)strlen("ADDRESS");
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int len = (int)strlen(endpoint_str(&nodes[i].ep, ep));
+
+		if (len > width)
+			width = len;
+	}
+	fprintf(f, "\n  %5s  %-*s  %-10s  %-10s  %9s  %10s  %9s  %10s\n",
+		"NODE", width, "ADDRESS", "STATE", "LAST HEARD", "TX FRAMES",
+		"TX BYTES", "RX FRAMES", "RX BYTES");
+	for (i = 0; i < n; i++) {
+		const struct gvm_node_info *node = &nodes[i];
+		const char *heard = "never";
+
+		if (node->state == GVM_NODE_SELF)
+			heard = "-";
+		else if (node->heard)
+			heard = format_age(age, node->last_rx_ms);
+		fprintf(f, "  %5u  %-*s  %-10s  %-10s  %9" PRIu64 "  %10s  %9"
+			PRIu64 "  %10s\n", node->id, width,
+			endpoint_str(&node->ep, ep),
+			node_state_name(node->state), heard,
+			node->stats[GVM_STAT_TX_FRAMES],
+			format_bytes(b1, node->stats[GVM_STAT_TX_BYTES]),
+			node->stats[GVM_STAT_RX_FRAMES],
+			format_bytes(b2, node->stats[GVM_STAT_RX_BYTES]));
+	}
+}
+
+#define REGION_INDENT	"      "
+#define REGION_WIDTH	80
+
+/*
+ * One region: what it is, then its counters that are not zero as
+ * "name value" pairs wrapped at REGION_WIDTH, then fault latency.
+ */
+static void region_text(FILE *f, const struct gvm_region_info *r)
+{
+	int col = 0, p50 = lat_percentile(r->lat, 50);
+	char b[BYTES_MAX];
+	size_t i;
+
+	fprintf(f, "    region %u: %s, %" PRIu64 " pages here, initial owner ",
+		r->id, format_bytes(b, r->bytes), r->pages);
+	if (r->owner == GVM_NODE_NONE)
+		fputs("-", f);
+	else
+		fprintf(f, "%u", r->owner);
+	fprintf(f, ", %u members\n", r->members);
+	for (i = GVM_RSTAT_READ_FAULTS; i < ARRAY_SIZE(rstats); i++) {
+		char item[64];
+		int len;
+
+		if (!r->stats[i])
+			continue;
+		len = snprintf(item, sizeof(item), "%s %" PRIu64,
+			       rstats[i].text, r->stats[i]);
+		/* Room for the item and the comma that may follow it. */
+		if (col && col + 2 + len + 1 > REGION_WIDTH) {
+			fputs(",\n", f);
+			col = 0;
+		}
+		col += fprintf(f, col ? ", %s" : REGION_INDENT "%s", item);
+	}
+	if (col)
+		fputc('\n', f);
+	if (p50 < 0)
+		fputs(REGION_INDENT "fault latency -\n", f);
+	else
+		fprintf(f, REGION_INDENT "fault latency p50 %uus p99 %uus\n",
+			1U << p50, 1U << lat_percentile(r->lat, 99));
+}
+
+void status_text(FILE *f, const struct gvm_domain_info *d)
+{
+	char ep[ENDPOINT_STR_MAX], b1[BYTES_MAX];
+	const uint64_t *st = d->stats;
 	size_t i;
 
 	fprintf(f, "domain: %u\n", d->id);
@@ -251,33 +381,12 @@ void status_text(FILE *f, const struct gvm_domain_info *d)
 		st[GVM_STAT_HEARTBEATS_TX], st[GVM_STAT_HEARTBEATS_RX]);
 	fprintf(f, "  down events: %" PRIu64 "\n", st[GVM_STAT_DOWNS]);
 	fprintf(f, "  bad frames: %" PRIu64 "\n", st[GVM_STAT_BAD_FRAMES]);
-	if (!d->nnodes)
-		return;
-
-	for (i = 0; i < d->nnodes; i++) {
-		int len = (int)strlen(endpoint_str(&d->nodes[i].ep, ep));
-
-		if (len > width)
-			width = len;
-	}
-	fprintf(f, "\n  %5s  %-*s  %-10s  %-10s  %9s  %10s  %9s  %10s\n",
-		"NODE", width, "ADDRESS", "STATE", "LAST HEARD", "TX FRAMES",
-		"TX BYTES", "RX FRAMES", "RX BYTES");
-	for (i = 0; i < d->nnodes; i++) {
-		const struct gvm_node_info *n = &d->nodes[i];
-		const char *heard = "never";
-
-		if (n->state == GVM_NODE_SELF)
-			heard = "-";
-		else if (n->heard)
-			heard = format_age(age, n->last_rx_ms);
-		fprintf(f, "  %5u  %-*s  %-10s  %-10s  %9" PRIu64 "  %10s  %9"
-			PRIu64 "  %10s\n", n->id, width,
-			endpoint_str(&n->ep, ep), node_state_name(n->state),
-			heard, n->stats[GVM_STAT_TX_FRAMES],
-			format_bytes(b1, n->stats[GVM_STAT_TX_BYTES]),
-			n->stats[GVM_STAT_RX_FRAMES],
-			format_bytes(b2, n->stats[GVM_STAT_RX_BYTES]));
+	if (d->nnodes)
+		nodes_text(f, d->nodes, d->nnodes);
+	if (d->nregions) {
+		fputs("\n  regions:\n", f);
+		for (i = 0; i < d->nregions; i++)
+			region_text(f, &d->regions[i]);
 	}
 }
 
@@ -335,6 +444,30 @@ static void json_node(FILE *f, const struct gvm_node_info *n)
 	fputc('}', f);
 }
 
+/*
+ * Every counter, zero or not, and the histogram as an array: element i
+ * counts the faults that took [2^i, 2^(i+1)) us.
+ */
+static void json_region(FILE *f, const struct gvm_region_info *r)
+{
+	const char *sep = "";
+	size_t i;
+
+	fprintf(f, "{\"id\": %u, \"bytes\": %" PRIu64, r->id, r->bytes);
+	json_u32(f, ", ", "owner", r->owner != GVM_NODE_NONE, r->owner);
+	fprintf(f, ", \"members\": %u, \"pages\": %" PRIu64 ", \"stats\": {",
+		r->members, r->pages);
+	for (i = GVM_RSTAT_READ_FAULTS; i < ARRAY_SIZE(rstats); i++) {
+		fprintf(f, "%s\"%s\": %" PRIu64, sep, rstats[i].key,
+			r->stats[i]);
+		sep = ", ";
+	}
+	fputs("}, \"fault_latency\": [", f);
+	for (i = 0; i < GVM_LAT_BUCKETS; i++)
+		fprintf(f, "%s%" PRIu64, i ? ", " : "", r->lat[i]);
+	fputs("]}", f);
+}
+
 static void json_domain(FILE *f, const struct gvm_domain_info *d)
 {
 	size_t i;
@@ -355,7 +488,13 @@ static void json_domain(FILE *f, const struct gvm_domain_info *d)
 		fputs(i ? ",\n        " : "\n        ", f);
 		json_node(f, &d->nodes[i]);
 	}
-	fputs(d->nnodes ? "\n      ]\n    }" : "]\n    }", f);
+	fputs(d->nnodes ? "\n      ],\n      \"regions\": [" :
+	      "],\n      \"regions\": [", f);
+	for (i = 0; i < d->nregions; i++) {
+		fputs(i ? ",\n        " : "\n        ", f);
+		json_region(f, &d->regions[i]);
+	}
+	fputs(d->nregions ? "\n      ]\n    }" : "]\n    }", f);
 }
 
 void status_json(FILE *f, const struct gvm_domain_info *d, size_t n)
@@ -382,12 +521,19 @@ void event_text(FILE *f, const struct timespec *t,
 		fprintf(f, " domain %u", ev->domain);
 	if (ev->node != GVM_NODE_NONE)
 		fprintf(f, " node %u", ev->node);
+	if (ev->region)
+		fprintf(f, " region %u", ev->region);
+	if (ev->pfn != UINT64_MAX)
+		fprintf(f, " pfn %" PRIu64, ev->pfn);
 	if (ev->hello_reason >= 0)
 		fprintf(f, " %s", hello_reason_name(ev->hello_reason));
 	if (ev->reason[0]) {
 		fputs(": ", f);
 		text_string(f, ev->reason);
 	}
+	if (ev->error)
+		fprintf(f, ev->reason[0] ? " (%s)" : ": %s",
+			strerror((int)ev->error));
 	fputc('\n', f);
 }
 
@@ -403,5 +549,11 @@ void event_json(FILE *f, const struct timespec *t,
 	json_str(f, ", ", "hello_reason", ev->hello_reason < 0 ? NULL :
 		 hello_reason_name(ev->hello_reason));
 	json_str(f, ", ", "reason", ev->reason);
+	json_u32(f, ", ", "region", ev->region, ev->region);
+	if (ev->pfn != UINT64_MAX)
+		fprintf(f, ", \"pfn\": %" PRIu64, ev->pfn);
+	else
+		fputs(", \"pfn\": null", f);
+	json_u32(f, ", ", "errno", ev->error, ev->error);
 	fputs("}\n", f);
 }

@@ -29,7 +29,17 @@ const char *connect_name(uint8_t connect);
 const char *event_name(uint8_t cmd);
 const char *hello_reason_name(int reason);
 
-/* One domain and its members, as a block of "key: value" and a table. */
+/*
+ * The latency histogram bucket (index into lat[]) that holds the @pct-th
+ * percentile of the faults, 0 < @pct <= 100; -1 when there were none.
+ * Bucket i starts at 2^i us.
+ */
+int lat_percentile(const uint64_t lat[GVM_LAT_BUCKETS], unsigned int pct);
+
+/*
+ * One domain, its members and its regions, as a block of "key: value", a
+ * table and a block per region.
+ */
 void status_text(FILE *f, const struct gvm_domain_info *d);
 /* All of them as one JSON document. */
 void status_json(FILE *f, const struct gvm_domain_info *d, size_t n);

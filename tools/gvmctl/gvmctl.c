@@ -17,8 +17,8 @@ static const struct {
 } subcommands[] = {
 	{ "join", join_main, "create a domain on this node and add its members" },
 	{ "leave", leave_main, "delete a domain from this node" },
-	{ "status", status_main, "show domains, their members and counters" },
-	{ "monitor", monitor_main, "print membership events as they happen" },
+	{ "status", status_main, "show domains, their members, regions and counters" },
+	{ "monitor", monitor_main, "print membership and region events as they happen" },
 };
 
 static void show_usage(FILE *f)

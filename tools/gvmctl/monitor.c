@@ -15,8 +15,8 @@ static const struct usage usage = {
 	.command = "monitor",
 	.synopsis = "monitor [-j|--json]",
 	.description =
-		"Prints membership events until interrupted, one line each;\n"
-		"-j prints one JSON object per line.\n",
+		"Prints membership and region events until interrupted, one\n"
+		"line each; -j prints one JSON object per line.\n",
 };
 
 static int print_event(const struct gvm_event *ev, void *arg)

@@ -60,10 +60,31 @@ static const struct nla_policy attr_policy[GVM_A_MAX + 1] = {
 	[GVM_A_STATS] = { .type = NLA_NESTED },
 	[GVM_A_HELLO_REASON] = { .type = NLA_U8 },
 	[GVM_A_REASON] = { .type = NLA_STRING },
+	[GVM_A_REGION_ID] = { .type = NLA_U32 },
+	[GVM_A_REGION_BYTES] = { .type = NLA_U64 },
+	[GVM_A_REGION_OWNER] = { .type = NLA_U32 },
+	[GVM_A_REGION_PAGES] = { .type = NLA_U64 },
+	[GVM_A_REGION_STATS] = { .type = NLA_NESTED },
+	[GVM_A_FAULT_LAT] = { .type = NLA_NESTED },
+	[GVM_A_PFN] = { .type = NLA_U64 },
+	[GVM_A_ERRNO] = { .type = NLA_U32 },
 };
 
-static const struct nla_policy stat_policy[GVM_STAT_MAX + 1] = {
-	[GVM_STAT_TX_FRAMES ... GVM_STAT_MAX] = { .type = NLA_U64 },
+/*
+ * The nests of u64s (GVM_A_STATS, GVM_A_REGION_STATS, GVM_A_FAULT_LAT)
+ * share a layout: 0 unused, 1 padding, values from 2. The histogram is
+ * the longest; each nest is parsed up to its own last attribute.
+ */
+#define U64S_FIRST	GVM_LAT_FIRST
+#define U64S_MAX	(GVM_LAT_FIRST + GVM_LAT_BUCKETS - 1)
+_Static_assert(U64S_FIRST == (int)GVM_STAT_TX_FRAMES &&
+	       U64S_FIRST == (int)GVM_RSTAT_READ_FAULTS,
+	       "u64 nests start alike");
+_Static_assert(GVM_STAT_MAX <= U64S_MAX && GVM_RSTAT_MAX <= U64S_MAX,
+	       "the histogram is the longest u64 nest");
+
+static const struct nla_policy u64s_policy[U64S_MAX + 1] = {
+	[U64S_FIRST ... U64S_MAX] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy extack_policy[NLMSGERR_ATTR_MAX + 1] = {
@@ -105,20 +126,31 @@ static void endpoint_from_attrs(struct nlattr **tb, struct gvm_endpoint *ep)
 		ep->port = nla_get_u16(tb[GVM_A_PORT]);
 }
 
-static int parse_stats(struct nlattr *nest, uint64_t *stats)
+/*
+ * A nest of u64s as the kernel's gvm_put_u64s() writes it: attribute
+ * U64S_FIRST + i into v[i], for i < @n. Attributes past those are a newer
+ * kernel's and are skipped; an absent one leaves its value alone.
+ */
+static int parse_u64s(struct nlattr *nest, uint64_t *v, int n)
 {
-	struct nlattr *tb[GVM_STAT_MAX + 1];
+	struct nlattr *tb[U64S_MAX + 1];
 	int i, err;
 
 	if (!nest)
 		return 0;
-	err = nla_parse_nested(tb, GVM_STAT_MAX, nest, stat_policy);
+	err = nla_parse_nested(tb, U64S_FIRST + n - 1, nest, u64s_policy);
 	if (err < 0)
 		return err;
-	for (i = GVM_STAT_TX_FRAMES; i <= GVM_STAT_MAX; i++)
-		if (tb[i])
-			stats[i] = nla_get_u64(tb[i]);
+	for (i = 0; i < n; i++)
+		if (tb[U64S_FIRST + i])
+			v[i] = nla_get_u64(tb[U64S_FIRST + i]);
 	return 0;
+}
+
+static int parse_stats(struct nlattr *nest, uint64_t *stats)
+{
+	return parse_u64s(nest, stats + GVM_STAT_TX_FRAMES,
+			  GVM_STAT_MAX - GVM_STAT_TX_FRAMES + 1);
 }
 
 static int parse_attrs(struct nl_msg *msg, struct nlattr **tb)
@@ -177,6 +209,35 @@ static int parse_node(struct nl_msg *msg, void *out)
 	return parse_stats(tb[GVM_A_STATS], n->stats);
 }
 
+static int parse_region(struct nl_msg *msg, void *out)
+{
+	struct gvm_region_info *r = out;
+	struct nlattr *tb[GVM_A_MAX + 1];
+	int err = parse_attrs(msg, tb);
+
+	if (err < 0)
+		return err;
+	memset(r, 0, sizeof(*r));
+	if (!tb[GVM_A_REGION_ID])
+		return -NLE_MISSING_ATTR;
+	r->id = nla_get_u32(tb[GVM_A_REGION_ID]);
+	r->owner = GVM_NODE_NONE;
+	if (tb[GVM_A_REGION_BYTES])
+		r->bytes = nla_get_u64(tb[GVM_A_REGION_BYTES]);
+	if (tb[GVM_A_REGION_OWNER])
+		r->owner = nla_get_u32(tb[GVM_A_REGION_OWNER]);
+	if (tb[GVM_A_MEMBERS])
+		r->members = nla_get_u32(tb[GVM_A_MEMBERS]);
+	if (tb[GVM_A_REGION_PAGES])
+		r->pages = nla_get_u64(tb[GVM_A_REGION_PAGES]);
+	err = parse_u64s(tb[GVM_A_REGION_STATS],
+			 r->stats + GVM_RSTAT_READ_FAULTS,
+			 GVM_RSTAT_MAX - GVM_RSTAT_READ_FAULTS + 1);
+	if (err < 0)
+		return err;
+	return parse_u64s(tb[GVM_A_FAULT_LAT], r->lat, GVM_LAT_BUCKETS);
+}
+
 static int parse_event(struct nl_msg *msg, struct gvm_event *ev)
 {
 	struct nlattr *tb[GVM_A_MAX + 1];
@@ -188,6 +249,7 @@ static int parse_event(struct nl_msg *msg, struct gvm_event *ev)
 	ev->cmd = genlmsg_hdr(nlmsg_hdr(msg))->cmd;
 	ev->node = GVM_NODE_NONE;
 	ev->hello_reason = -1;
+	ev->pfn = UINT64_MAX;
 	if (tb[GVM_A_DOMAIN_ID])
 		ev->domain = nla_get_u32(tb[GVM_A_DOMAIN_ID]);
 	if (tb[GVM_A_NODE_ID])
@@ -196,6 +258,12 @@ static int parse_event(struct nl_msg *msg, struct gvm_event *ev)
 		ev->hello_reason = nla_get_u8(tb[GVM_A_HELLO_REASON]);
 	if (tb[GVM_A_REASON])
 		nla_strlcpy(ev->reason, tb[GVM_A_REASON], sizeof(ev->reason));
+	if (tb[GVM_A_REGION_ID])
+		ev->region = nla_get_u32(tb[GVM_A_REGION_ID]);
+	if (tb[GVM_A_PFN])
+		ev->pfn = nla_get_u64(tb[GVM_A_PFN]);
+	if (tb[GVM_A_ERRNO])
+		ev->error = nla_get_u32(tb[GVM_A_ERRNO]);
 	return 0;
 }
 
@@ -445,7 +513,7 @@ nla_put_failure:
 	return NULL;
 }
 
-/* DOMAIN_DEL, DOMAIN_GET and NODE_GET name a domain and nothing else. */
+/* DOMAIN_DEL and the GETs name a domain and nothing else. */
 static struct nl_msg *domain_msg(struct gvm_nl *nl, uint8_t cmd, int flags,
 				 uint32_t domain)
 {
@@ -552,6 +620,15 @@ int gvm_nodes_get(struct gvm_nl *nl, uint32_t domain,
 
 	return get(nl, GVM_CMD_NODE_GET, NLM_F_DUMP, domain, &r, (void **)out,
 		   n);
+}
+
+int gvm_regions_get(struct gvm_nl *nl, uint32_t domain,
+		    struct gvm_region_info **out, size_t *n)
+{
+	struct replies r = { .size = sizeof(**out), .parse = parse_region };
+
+	return get(nl, GVM_CMD_REGION_GET, NLM_F_DUMP, domain, &r,
+		   (void **)out, n);
 }
 
 /* ---- events ------------------------------------------------------------ */

@@ -34,6 +34,12 @@ int gvm_domains_get(struct gvm_nl *nl, uint32_t domain,
 /* Every member of @domain, this node included, likewise. */
 int gvm_nodes_get(struct gvm_nl *nl, uint32_t domain,
 		  struct gvm_node_info **out, size_t *n);
+/*
+ * Every region of @domain open on this node, likewise. A kernel without
+ * regions refuses the command: -EOPNOTSUPP (or -EINVAL).
+ */
+int gvm_regions_get(struct gvm_nl *nl, uint32_t domain,
+		    struct gvm_region_info **out, size_t *n);
 
 /*
  * Subscribes to the "events" group and calls @fn for each event until @fn

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gvmctl status: DOMAIN_GET (one domain, or a dump of all in this network
- * namespace), then a NODE_GET dump per domain, shown by format.c.
+ * namespace), then a NODE_GET and a REGION_GET dump per domain, shown by
+ * format.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@ static const struct usage usage = {
 	.synopsis = "status [--domain ID] [-j|--json]",
 	.description =
 		"Shows the domains of this node, or domain ID, with their\n"
-		"members and counters; -j prints one JSON document.\n",
+		"members, regions and counters; -j prints one JSON document.\n",
 };
 
 /* The kernel's order is its own; ids make the output stable. */
@@ -33,23 +34,61 @@ static int node_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Reads the members of each domain; drops a domain deleted meanwhile. */
-static int read_members(struct gvm_nl *nl, struct gvm_domain_info *d,
+static int region_cmp(const void *a, const void *b)
+{
+	const struct gvm_region_info *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * A kernel from before regions does not know REGION_GET (EOPNOTSUPP, or
+ * EINVAL from one that validates commands differently): it has none to
+ * show, which is no error.
+ */
+static int read_regions(struct gvm_nl *nl, struct gvm_domain_info *dom)
+{
+	int err = gvm_regions_get(nl, dom->id, &dom->regions, &dom->nregions);
+
+	if (err == -EOPNOTSUPP || err == -EINVAL) {
+		dom->regions = NULL;
+		dom->nregions = 0;
+		return 0;
+	}
+	if (!err)
+		qsort(dom->regions, dom->nregions, sizeof(*dom->regions),
+		      region_cmp);
+	return err;
+}
+
+/*
+ * Reads the members and the regions of each domain; drops a domain deleted
+ * meanwhile, unless it is the @one asked for.
+ */
+static int read_domains(struct gvm_nl *nl, struct gvm_domain_info *d,
 			size_t *n, bool one)
 {
 	size_t i, kept = 0;
+	const char *what;
 	int err;
 
 	for (i = 0; i < *n; i++) {
 		struct gvm_domain_info *dom = &d[i];
 
+		what = "members";
 		err = gvm_nodes_get(nl, dom->id, &dom->nodes, &dom->nnodes);
+		if (!err) {
+			what = "regions";
+			err = read_regions(nl, dom);
+			if (err)
+				free(dom->nodes);
+		}
 		if (err == -ENOENT && !one)
 			continue;
 		if (err) {
 			fprintf(stderr, PROG_NAME
-				": cannot read the members of domain %u: %s\n",
-				dom->id, gvm_nl_error(nl));
+				": cannot read the %s of domain %u: %s\n",
+				what, dom->id, gvm_nl_error(nl));
 			*n = kept;
 			return 1;
 		}
@@ -86,7 +125,7 @@ int status_main(int argc, char *argv[])
 		goto out;
 	}
 	qsort(d, n, sizeof(*d), domain_cmp);
-	if (read_members(nl, d, &n, domain != 0))
+	if (read_domains(nl, d, &n, domain != 0))
 		goto out;
 	if (json) {
 		status_json(stdout, d, n);
@@ -99,8 +138,10 @@ int status_main(int argc, char *argv[])
 	}
 	ret = 0;
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(d[i].nodes);
+		free(d[i].regions);
+	}
 	free(d);
 	gvm_nl_close(nl);
 	return ret;
