@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: the core's measured cost and the simulator's headline figures
-# at 10,240 nodes, printed as a table and written to BUILD/bench.json in the
-# format of DESIGN.md §9.
+# make bench: the core's measured cost, the simulator's headline figures
+# at 10,240 nodes and the kernel engine's fault latencies (from the VM run
+# the Makefile does first, BUILD/bench-kernel.log), printed as a table and
+# written to BUILD/bench.json in the format of DESIGN.md §9.
 set -eu
 B=${1:-build}
 "$B/bench/bench_core" >"$B/bench-core.json"
@@ -44,6 +45,13 @@ for w in ("private", "migratory", "producer-consumer", "random"):
     add(f"copyset_total_bytes_per_page_{w}_10240",
         r["copyset_total_bytes_per_page"], "bytes")
 add("copyset_resident_bytes_per_page", 16, "bytes")
+
+# The kernel engine's rows, measured in a VM by selftests/kernel/bench_region.
+kernel = [json.loads(l.split("GVM-BENCH ", 1)[1])
+          for l in open(f"{b}/bench-kernel.log") if "GVM-BENCH {" in l]
+if not kernel:
+    raise SystemExit(f"bench: no kernel rows in {b}/bench-kernel.log")
+rows += kernel
 
 json.dump({"rows": rows}, open(f"{b}/bench.json", "w"), indent=1)
 print(f"{'engine':6} {'metric':52} {'value':>10} unit")

@@ -6,7 +6,8 @@
 KTEST_CFLAGS := $(CFLAGS_BASE) -O1 -Wno-sign-compare \
 	$(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 KTEST_LIBS := -static -lnl-genl-3 -lnl-3 -lpthread -lm
-KTEST := test_netlink test_cluster_netns test_transport test_region gvm-check
+KTEST := test_netlink test_cluster_netns test_transport test_region \
+	bench_region gvm-check gvm-counter
 KTEST_COMMON := selftests/kernel/gvm_nl.c selftests/kernel/gvm_ns.c
 
 # The transport test builds its frames with the project's codec.
@@ -22,8 +23,9 @@ $(B)/ktest/%: selftests/kernel/%.c $(KTEST_COMMON) selftests/kernel/*.h \
 		{ grep -vE 'statically linked|in function' || true; }
 	$(Q)test -x $@
 
-$(B)/ktest/gvm-check: selftests/kernel/gvm_check.c $(KTEST_COMMON) \
-		      selftests/kernel/*.h uapi/linux/giantvm.h
+# The helpers role scripts run: gvm-check, gvm-counter.
+$(B)/ktest/gvm-%: selftests/kernel/gvm_%.c $(KTEST_COMMON) \
+		  selftests/kernel/*.h uapi/linux/giantvm.h
 	$(Q)mkdir -p $(dir $@)
 	$(Q)rm -f $@
 	$(Q)$(CC) $(KTEST_CFLAGS) -o $@ $< $(KTEST_COMMON) \

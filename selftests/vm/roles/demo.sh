@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # role demo (make demo): what a user does on each host. Load the module,
-# join domain 1 from a cluster.conf, show the cluster; when told, show it
-# again (after one node was stopped) with the events gvmctl monitor saw.
+# join domain 1 from a cluster.conf, show the cluster; share a region and
+# count in it from every VM; when told, show it again (after one node left
+# the region and was stopped) with the events gvmctl monitor saw.
 . /lib/gvm.sh
 
 CONF=/etc/giantvm/cluster.conf
@@ -16,6 +17,8 @@ say() {
 	"$@" 2>&1 | sed "s/^/#   /"
 }
 
+# A write to gvm-counter after it died fails, without killing us.
+trap '' PIPE
 gvm_install_module
 tap_check "modprobe giantvm-kvm" modprobe giantvm-kvm
 gvmctl monitor >/run/events 2>&1 &
@@ -25,8 +28,42 @@ tap_check "gvmctl join --config $CONF --node $GVM_INDEX" \
 	gvmctl join --config $CONF --node "$GVM_INDEX"
 gvm_mark joined
 
+# gvm-counter runs in the background for the shared-memory steps; lines
+# go to it through a FIFO, its answers land in /run/counter.
+counter_wait() {
+	i=0
+	while ! grep -q "$1" /run/counter 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt $(($2 * 10)) ] && return 1
+		sleep 0.1
+	done
+}
+
 while gvm_cmd 600; do
 	case $GVM_CMD in
+	attach)
+		mkfifo /run/ctl
+		/tests/gvm-counter 1 3 10000 </run/ctl >/run/counter 2>&1 &
+		exec 3>/run/ctl
+		tap_check "region 1 attached" counter_wait '^attached' 10
+		;;
+	count)
+		echo go >&3
+		counter_wait '^counter .* spread' 250
+		say cat /run/counter
+		tap_check "3 x 10000 lock xadd across VMs, exact" \
+			grep -q '^counter 30000 spread 30000 ' /run/counter
+		;;
+	detach)
+		echo quit >&3
+		tap_check "detached, pages handed off" counter_wait '^detached' 60
+		say sh -c "dmesg | grep 'handed off'"
+		;;
+	read)
+		echo read >&3
+		tap_check "the counter after node 2 left" \
+			counter_wait '^counter 30000$' 30
+		;;
 	status)
 		tap_check "every peer up" /tests/gvm-check up 1 10000
 		say gvmctl status
@@ -37,6 +74,7 @@ while gvm_cmd 600; do
 		say cat /run/events
 		;;
 	done)
+		[ -e /run/ctl ] && echo quit >&3
 		exit 0
 		;;
 	esac

@@ -1,22 +1,34 @@
 # SPDX-License-Identifier: GPL-2.0
 """demo (make demo): three VMs load giantvm-kvm, join one domain with
-gvmctl and show gvmctl status; one VM is stopped; the other two show it
+gvmctl, share a region and count in it with lock xadd from all three
+(exact), show gvmctl status; one VM leaves the region (its pages handed
+to the others, the count intact) and is stopped; the other two show it
 down, and the node-down events gvmctl monitor printed."""
 from vmtest import vm, start, mark, kill, send, wait_exit
 
 MANUAL = True
 VMS = [vm("a", "demo"), vm("b", "demo"), vm("c", "demo")]
-FILES = ["build/ktest/gvm-check"]
+FILES = ["build/ktest/gvm-check", "build/ktest/gvm-counter"]
 
 STEPS = [
     start("a", "b", "c"),
     mark("a", "b", "c", word="joined"),
+    # Every node attaches to the region before anyone touches it.
+    send("a", "b", "c", line="attach"),
+    mark("a", "b", "c", word="attach"),
+    send("a", "b", "c", line="count"),
+    mark("a", "b", "c", word="count", timeout=300),
     send("a", line="status"),
     mark("a", word="status"),
     send("b", line="status"),
     mark("b", word="status"),
     send("c", line="status"),
     mark("c", word="status"),
+    # c leaves the region: its pages go to a and b, the count stays.
+    send("c", line="detach"),
+    mark("c", word="detach"),
+    send("a", line="read"),
+    mark("a", word="read"),
     kill("c"),
     send("a", line="noticed"),
     mark("a", word="noticed"),

@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: GPL-2.0
+"""bench (make bench): fault latencies of the kernel engine over the plain
+TCP round trip, and sequential pages/s, between network namespaces of one
+VM."""
+from vmtest import vm, start, wait_exit
+
+MANUAL = True
+VMS = [vm("vm", "bench", qemu=("-smp", "2"))]
+FILES = ["build/ktest/bench_region"]
+MODULES = ["veth", "bridge"]
+STEPS = [start("vm"), wait_exit("vm", timeout=300)]
