@@ -12,6 +12,7 @@
 #include <linux/bsearch.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
+#include <linux/random.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -373,6 +374,13 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write)
 
 /* ---- frames and failures ---------------------------------------------- */
 
+static int gvm_u32_cmp(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * A detaching node asks us to take @pfn over. We do unless we are leaving
  * too (it then asks someone else); the page the data lands in is allocated
@@ -394,6 +402,30 @@ static bool gvm_region_take(struct gvm_region *r, u64 pfn)
 	return true;
 }
 
+/*
+ * The barrier of a detaching node: SYNC comes after all its earlier frames
+ * on the same stream, so answering it says they are all handled here (the
+ * GRANT of a page it handed us, above all). A SYNC_ACK counts for ours.
+ */
+static void gvm_region_sync(struct gvm_region *r, const struct gvm_msg *m)
+{
+	struct gvm_msg ack = {
+		.type = GVM_MSG_SYNC_ACK, .domain = m->domain,
+		.src = r->ivy.cfg.self, .dst = m->src, .region = r->id,
+		.txid = m->txid,
+	};
+	u32 *idx;
+
+	if (m->type == GVM_MSG_SYNC) {
+		gvm_region_xmit(r, &ack);
+		return;
+	}
+	idx = bsearch(&m->src, r->members, r->nmembers, sizeof(u32),
+		      gvm_u32_cmp);
+	if (r->synced && idx && m->txid == r->sync_txid)
+		set_bit(idx - r->members, r->synced);
+}
+
 /* From the transport's receive work, without d->lock. */
 void gvm_region_recv(struct gvm_region *r, const struct gvm_msg *m)
 {
@@ -401,12 +433,17 @@ void gvm_region_recv(struct gvm_region *r, const struct gvm_msg *m)
 	if (r->dying ||
 	    (m->type == GVM_MSG_HANDOFF && !gvm_region_take(r, m->pfn)))
 		goto out;
+	if (m->type == GVM_MSG_SYNC || m->type == GVM_MSG_SYNC_ACK) {
+		gvm_region_sync(r, m);
+		goto kick;
+	}
 	if (m->type == GVM_MSG_DETACH)
 		r->detaching = m->src;
 	if (gvm_ivy_recv(&r->ivy, m) == -EINVAL)
 		atomic64_inc(&r->st[GVM_RSTAT_PROTOCOL_ERRORS]);
 	r->detaching = GVM_NODE_NONE;
 	gvm_region_drain(r);
+kick:
 	if (r->leaving) {
 		r->kicks++;
 		wake_up_all(&r->wq);
@@ -430,13 +467,6 @@ void gvm_region_put(struct gvm_region *r)
 {
 	refcount_dec(&r->ref);
 	wake_up_var(&r->ref);
-}
-
-static int gvm_u32_cmp(const void *a, const void *b)
-{
-	u32 x = *(const u32 *)a, y = *(const u32 *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static bool gvm_region_member(const struct gvm_region *r, u32 node)
@@ -714,12 +744,69 @@ static void gvm_handoff_window(struct gvm_region *r, struct gvm_handoff *h,
 	mutex_unlock(&r->lock);
 }
 
+/* With r->lock held: have all live members answered our SYNC? */
+static bool gvm_region_synced(struct gvm_region *r)
+{
+	u32 i;
+
+	for (i = 0; i < r->nmembers; i++)
+		if (r->members[i] != r->ivy.cfg.self &&
+		    gvm_ivy_alive(&r->ivy, r->members[i]) &&
+		    !test_bit(i, r->synced))
+			return false;
+	return true;
+}
+
+/*
+ * Before DETACH: every live member has handled every frame we sent it.
+ * Otherwise a taker told of our departure by a third node (which it takes
+ * as our failure) could drop the GRANT of a page we handed it, still in
+ * our stream. Bounded like a request; a member that does not answer is
+ * failing anyway.
+ */
+static void gvm_region_barrier(struct gvm_region *r)
+{
+	unsigned long deadline = jiffies +
+		msecs_to_jiffies(2 * r->domain->timeout_ms + 1000);
+	unsigned int seen;
+	u32 i;
+
+	r->synced = bitmap_zalloc(r->nmembers, GFP_KERNEL);
+	if (!r->synced)
+		return;
+	mutex_lock(&r->lock);
+	r->sync_txid = get_random_u64() | 1;
+	for (i = 0; i < r->nmembers; i++) {
+		struct gvm_msg m = {
+			.type = GVM_MSG_SYNC, .domain = r->domain->id,
+			.src = r->ivy.cfg.self, .dst = r->members[i],
+			.region = r->id, .txid = r->sync_txid,
+		};
+
+		if (m.dst != m.src && gvm_ivy_alive(&r->ivy, m.dst))
+			gvm_region_xmit(r, &m);
+	}
+	while (!gvm_region_synced(r) && time_before(jiffies, deadline)) {
+		seen = r->kicks;
+		mutex_unlock(&r->lock);
+		wait_event_timeout(r->wq, READ_ONCE(r->kicks) != seen,
+				   HZ / 10);
+		mutex_lock(&r->lock);
+	}
+	if (!gvm_region_synced(r))
+		pr_warn("giantvm: domain %u region %u: a member did not answer before we detached\n",
+			r->domain->id, r->id);
+	bitmap_free(r->synced);
+	r->synced = NULL;
+	mutex_unlock(&r->lock);
+}
+
 /*
  * Detach: every page this node owns goes, with its data, to the member
  * that becomes its home (or the next live one), through the protocol's
- * own write fault at the taker. Then DETACH tells every member we are
- * gone owning nothing. Only when no member can take a page is it lost,
- * loudly.
+ * own write fault at the taker. Then a SYNC barrier, and DETACH tells
+ * every member we are gone owning nothing. Only when no member can take a
+ * page is it lost, loudly.
  */
 static void gvm_region_handoff(struct gvm_region *r)
 {
@@ -771,6 +858,7 @@ static void gvm_region_handoff(struct gvm_region *r)
 		pr_info("giantvm: domain %u region %u: %llu pages handed off in %u ms\n",
 			d->id, r->id, h->moved,
 			jiffies_to_msecs(jiffies - start));
+	gvm_region_barrier(r);
 out:
 	mutex_lock(&r->lock);
 	for (i = 0; i < r->nmembers; i++) {

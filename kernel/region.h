@@ -62,6 +62,8 @@ struct gvm_region {
 	bool leaving;			/* handing its pages off to detach */
 	u32 detaching;			/* a DETACH being received, or NONE */
 	unsigned int kicks;		/* frames received while leaving */
+	u64 sync_txid;			/* leaving: the SYNC we wait on */
+	unsigned long *synced;		/* leaving: SYNC_ACKs, by member */
 	struct gvm_ivy ivy;
 	struct gvm_ivy_stats ivy_stats;
 	void *ivy_mem;

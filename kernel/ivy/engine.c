@@ -676,7 +676,8 @@ static int ivy_recv_bounce(struct gvm_ivy *ivy, const struct gvm_msg *m)
 
 static bool ivy_msg_has_page(u8 type)
 {
-	return type != GVM_MSG_REHOME_DONE && type != GVM_MSG_DETACH;
+	return type != GVM_MSG_REHOME_DONE && type != GVM_MSG_DETACH &&
+	       type != GVM_MSG_SYNC && type != GVM_MSG_SYNC_ACK;
 }
 
 int gvm_ivy_recv(struct gvm_ivy *ivy, const struct gvm_msg *m)

@@ -60,6 +60,10 @@ static const struct wire_rule rules[__GVM_MSG_MAX] = {
 				 0, TX_NONE, PG_PAGE },
 	[GVM_MSG_DETACH]     = { "DETACH", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
 				 0, TX_NONE, PG_REGION },
+	[GVM_MSG_SYNC]       = { "SYNC", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
+				 0, TX_REQUIRED, PG_REGION },
+	[GVM_MSG_SYNC_ACK]   = { "SYNC_ACK", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
+				 0, TX_REQUIRED, PG_REGION },
 	/* Transport frames: no page, no region. HELLO's txid is a nonce. */
 	[GVM_MSG_HELLO]      = { "HELLO", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
 				 0, TX_REQUIRED, PG_NONE },

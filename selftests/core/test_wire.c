@@ -75,6 +75,10 @@ static struct gvm_msg valid(u8 type)
 		m.txid = 0;
 		m.pfn = 0;
 		break;
+	case GVM_MSG_SYNC:
+	case GVM_MSG_SYNC_ACK:
+		m.pfn = 0;
+		break;
 	case GVM_MSG_HELLO:
 	case GVM_MSG_HELLO_ACK:
 	case GVM_MSG_HELLO_NACK:
@@ -238,6 +242,8 @@ static const struct bad bads[] = {
 	{ "txid on HANDOFF", GVM_MSG_HANDOFF, H(txid), 1, 0, GVM_WIRE_ETXID },
 	{ "arg on HANDOFF", GVM_MSG_HANDOFF, H(arg), 1, 0, GVM_WIRE_EARG },
 	{ "DETACH about a page", GVM_MSG_DETACH, H(pfn), 1, 0, GVM_WIRE_ERESERVED },
+	{ "SYNC without txid", GVM_MSG_SYNC, H(txid), 0, 0, GVM_WIRE_ETXID },
+	{ "SYNC_ACK about a page", GVM_MSG_SYNC_ACK, H(pfn), 1, 0, GVM_WIRE_ERESERVED },
 	{ "HELLO without nonce", GVM_MSG_HELLO, H(txid), 0, 0, GVM_WIRE_ETXID },
 	{ "HELLO with flags", GVM_MSG_HELLO, H(flags), GVM_F_WRITE, 0, GVM_WIRE_EFLAGS },
 	{ "HELLO with arg", GVM_MSG_HELLO, H(arg), 1, 0, GVM_WIRE_EARG },

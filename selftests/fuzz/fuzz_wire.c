@@ -86,6 +86,9 @@ static void check_fields(const struct gvm_msg *m,
 	if (m->type == GVM_MSG_REHOME_DONE || m->type == GVM_MSG_DETACH) {
 		/* A region's, about no page: no pfn or transaction. */
 		CHECK(!m->pfn && !m->txid);
+	} else if (m->type == GVM_MSG_SYNC || m->type == GVM_MSG_SYNC_ACK) {
+		/* A region's barrier: no page, a txid to match. */
+		CHECK(!m->pfn && m->txid && !m->arg && !m->aux);
 	} else if (m->type >= GVM_MSG_HELLO) {
 		/* Transport frames: no page; a nonce on HELLO and its ACK. */
 		CHECK(!m->region && !m->pfn && !m->aux);

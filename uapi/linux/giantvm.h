@@ -26,7 +26,7 @@
 /* ---------------------------------------------------------------------- */
 
 #define GVM_WIRE_MAGIC		0x314d5647U	/* "GVM1" read as LE bytes */
-#define GVM_WIRE_VERSION	2	/* 2: HANDOFF and DETACH */
+#define GVM_WIRE_VERSION	2	/* 2: HANDOFF, DETACH, SYNC */
 
 /*
  * Coherence messages (Ivy, fixed distributed manager). "home" is the node
@@ -56,6 +56,9 @@
  * REHOME_DONE	any -> new home		arg = failed node
  * HANDOFF	detaching -> taker	pfn: take the page over (a write fault)
  * DETACH	detaching -> all	the sender left the region, owning nothing
+ * SYNC		detaching -> all	txid: answer once every earlier frame of
+ *					mine is handled (before DETACH)
+ * SYNC_ACK	all -> detaching	txid: that of the SYNC
  *
  * Each node opens one TCP connection to each peer it sends to and accepts
  * one from each peer that sends to it, so every ordered pair is one FIFO
@@ -79,6 +82,8 @@ enum gvm_msg_type {
 	GVM_MSG_REHOME_DONE,
 	GVM_MSG_HANDOFF,
 	GVM_MSG_DETACH,
+	GVM_MSG_SYNC,
+	GVM_MSG_SYNC_ACK,
 
 	/* Transport: connection set-up and liveness, never reach the engine. */
 	GVM_MSG_HELLO,		/* connector -> acceptor: txid = nonce */
