@@ -9,7 +9,9 @@
 #   make vm-module KVER=...     giantvm-kvm.ko for that kernel only
 #
 # VM_MEM (MiB per VM, default 512) and VM_TIMEOUT_SCALE (multiplies every
-# step's timeout) tune the runs; VM_MODULE=path/giantvm-kvm.ko tests that
+# step's timeout) tune the runs; VM_MTTCG=1 runs multi-vCPU VMs with a
+# host thread per vCPU (far more contention; QEMU's TCG then sometimes
+# oopses the guest on kernel text patching, so it is not the default); VM_MODULE=path/giantvm-kvm.ko tests that
 # module instead of building one from the tree.
 
 .PHONY: vmtest vmtest-all vm-module vm-kernel
