@@ -46,11 +46,12 @@ class StepFailed(Exception):
 
 # ---- scenario vocabulary -----------------------------------------------
 
-def vm(name, role, cmdline="", mem=None, qemu=()):
+def vm(name, role, cmdline="", mem=None, qemu=(), disk=None):
     """One VM of a scenario; its index is its place in VMS. cmdline is
-    appended to the kernel's, qemu to QEMU's arguments (e.g. -smp 2)."""
+    appended to the kernel's, qemu to QEMU's arguments (e.g. -smp 2);
+    disk (MiB) gives it an empty virtio disk, /dev/vda."""
     return {"name": name, "role": role, "cmdline": cmdline, "mem": mem,
-            "qemu": list(qemu)}
+            "qemu": list(qemu), "disk": disk}
 
 
 class Step:
@@ -256,7 +257,18 @@ class Run:
                 "-netdev", "socket,id=n0,udp=127.0.0.1:%d,"
                 "localaddr=127.0.0.1:%d" % (sc.hub_port, sc.vm_ports[i]),
                 "-device", "virtio-net-pci,netdev=n0,romfile=,"
-                "mac=52:54:00:47:56:%02x" % (i + 1)] + self.spec["qemu"]
+                "mac=52:54:00:47:56:%02x" % (i + 1)] + self.disk() + \
+            self.spec["qemu"]
+
+    def disk(self):
+        """A sparse, empty image in the scenario's log directory."""
+        if not self.spec.get("disk"):
+            return []
+        path = os.path.join(self.sc.logdir, self.spec["name"] + ".disk")
+        with open(path, "wb") as f:
+            f.truncate(self.spec["disk"] << 20)
+        return ["-drive", "file=%s,if=virtio,format=raw,cache=unsafe"
+                % path]
 
     def start(self):
         argv = self.argv()
