@@ -13,6 +13,13 @@
  *          "counter N spread N in MS ms"; exits 1 if they do not within
  *          four minutes, or overshoot;
  *   read   prints "counter N";
+ *   write FIRST COUNT
+ *          stamps word 1 of pages FIRST.. (FIRST + COUNT - 1), which this
+ *          node then owns; prints "wrote FIRST COUNT";
+ *   probe PAGE
+ *          reads word 1 of PAGE in a child process and prints "probe PAGE
+ *          value V in MS ms", or "probe PAGE SIGBUS in MS ms" when the
+ *          fault could not be served;
  *   quit   detaches (the node's pages are handed to the others), exits.
  *
  * A fault that cannot be served kills it with SIGBUS, as it should.
@@ -22,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +83,58 @@ static int go(uint8_t *mem, uint64_t nodes, uint64_t incs)
 	return one == want && spread == want ? 0 : 1;
 }
 
+#define PAGES	(BYTES / PAGE)
+
+static uint64_t stamp(uint64_t page)
+{
+	return 0x5eed0000ULL + page;
+}
+
+static uint64_t *word1(uint8_t *mem, uint64_t page)
+{
+	return (uint64_t *)(mem + page * PAGE) + 1;
+}
+
+static void write_pages(uint8_t *mem, uint64_t first, uint64_t count)
+{
+	uint64_t p;
+
+	for (p = first; p < first + count && p < PAGES; p++)
+		__atomic_store_n(word1(mem, p), stamp(p), __ATOMIC_SEQ_CST);
+	printf("wrote %llu %llu\n", (unsigned long long)first,
+	       (unsigned long long)count);
+}
+
+static void probe_page(uint8_t *mem, uint64_t page)
+{
+	long start = gvm_now_ms();
+	int fds[2], status = 0;
+	uint64_t v = 0;
+	pid_t pid;
+
+	if (page >= PAGES || pipe(fds)) {
+		printf("probe %llu failed\n", (unsigned long long)page);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		v = __atomic_load_n(word1(mem, page), __ATOMIC_SEQ_CST);
+		_exit(write(fds[1], &v, sizeof(v)) != sizeof(v));
+	}
+	close(fds[1]);
+	waitpid(pid, &status, 0);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
+		printf("probe %llu SIGBUS in %ld ms\n",
+		       (unsigned long long)page, gvm_now_ms() - start);
+	else if (read(fds[0], &v, sizeof(v)) == sizeof(v))
+		printf("probe %llu value %#llx in %ld ms\n",
+		       (unsigned long long)page, (unsigned long long)v,
+		       gvm_now_ms() - start);
+	else
+		printf("probe %llu failed\n", (unsigned long long)page);
+	close(fds[0]);
+}
+
 static int parse(const char *s, uint64_t *v)
 {
 	char *end;
@@ -86,6 +147,7 @@ static int parse(const char *s, uint64_t *v)
 int main(int argc, char *argv[])
 {
 	uint64_t domain, nodes, incs;
+	unsigned long long a, b;
 	char line[64];
 	uint8_t *mem;
 	int fd;
@@ -118,7 +180,14 @@ int main(int argc, char *argv[])
 			fflush(stdout);
 		} else if (!strcmp(line, "quit\n")) {
 			break;
+		} else if (sscanf(line, "write %llu %llu", &a, &b) == 2) {
+			write_pages(mem, a, b);
+		} else if (sscanf(line, "probe %llu", &a) == 1) {
+			probe_page(mem, a);
+		} else {
+			printf("unknown command\n");
 		}
+		fflush(stdout);
 	}
 	munmap(mem, BYTES);
 	close(fd);

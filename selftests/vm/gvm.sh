@@ -150,6 +150,25 @@ gvm_cluster_conf() {
 	} >"$file"
 }
 
+# gvm_wait_line FILE PATTERN SECS: until a line of FILE matches PATTERN.
+gvm_wait_line() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt $(($3 * 10)) ] && return 1
+		sleep 0.1
+	done
+}
+
+# gvm_counter_start DOMAIN NODES INCS: gvm-counter in the background, fed
+# lines through fd 3 (a FIFO), its answers in /run/counter.
+gvm_counter_start() {
+	mkfifo /run/ctl
+	/tests/gvm-counter "$@" </run/ctl >/run/counter 2>&1 &
+	exec 3>/run/ctl
+	gvm_wait_line /run/counter '^attached' 10
+}
+
 # gvm_install_module: /giantvm-kvm.ko where modprobe finds it, as DKMS
 # installs it (extra/), and busybox as modprobe (the kernel calls it too).
 gvm_install_module() {
