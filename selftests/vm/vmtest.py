@@ -46,12 +46,13 @@ class StepFailed(Exception):
 
 # ---- scenario vocabulary -----------------------------------------------
 
-def vm(name, role, cmdline="", mem=None, qemu=(), disk=None):
+def vm(name, role, cmdline="", mem=None, qemu=(), disk=None, mttcg=False):
     """One VM of a scenario; its index is its place in VMS. cmdline is
     appended to the kernel's, qemu to QEMU's arguments (e.g. -smp 2);
-    disk (MiB) gives it an empty virtio disk, /dev/vda."""
+    disk (MiB) gives it an empty virtio disk, /dev/vda; mttcg runs its
+    vCPUs on a host thread each, as VM_MTTCG=1 does (see argv)."""
     return {"name": name, "role": role, "cmdline": cmdline, "mem": mem,
-            "qemu": list(qemu), "disk": disk}
+            "qemu": list(qemu), "disk": disk, "mttcg": mttcg}
 
 
 class Step:
@@ -247,7 +248,8 @@ class Run:
         smp = list(self.spec["qemu"])
         accel = "tcg,thread=single" if "-smp" in smp and \
             smp[smp.index("-smp") + 1] != "1" and \
-            os.environ.get("VM_MTTCG") != "1" else "tcg"
+            os.environ.get("VM_MTTCG") != "1" and \
+            not self.spec.get("mttcg") else "tcg"
         return ["qemu-system-x86_64", "-accel", accel, "-cpu", "max",
                 "-m", str(self.spec["mem"] or sc.mem), "-smp", "1",
                 "-nographic", "-no-reboot",
