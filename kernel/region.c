@@ -609,6 +609,7 @@ struct gvm_handoff {
 	u64 pfn[GVM_HANDOFF_WINDOW];
 	u8 tries[GVM_HANDOFF_WINDOW];	/* rounds: deadlines passed */
 	bool asked[GVM_HANDOFF_WINDOW];	/* in this round */
+	u32 taker[GVM_HANDOFF_WINDOW];	/* whom we asked */
 	unsigned long *refused;		/* takers that did not answer */
 	u64 moved, lost;
 };
@@ -679,24 +680,27 @@ static unsigned int gvm_handoff_send(struct gvm_region *r,
 		}
 		gvm_region_xmit(r, &m);
 		h->asked[i] = true;
+		h->taker[i] = m.dst;
 	}
 	return pending;
 }
 
-/* With r->lock held: takers that did not take their pages in time. */
+/*
+ * With r->lock held: takers that did not take their pages in time. The
+ * one asked, not whoever would be asked now: members may have gone since.
+ */
 static void gvm_handoff_refuse(struct gvm_region *r, struct gvm_handoff *h,
 			       unsigned int n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		u32 t, *idx;
+		u32 *idx;
 
 		if (!h->asked[i] || !gvm_region_holds(r, h->pfn[i]))
 			continue;
-		t = gvm_region_taker(r, h, h->pfn[i]);
-		idx = bsearch(&t, r->members, r->nmembers, sizeof(u32),
-			      gvm_u32_cmp);
+		idx = bsearch(&h->taker[i], r->members, r->nmembers,
+			      sizeof(u32), gvm_u32_cmp);
 		if (idx)
 			set_bit(idx - r->members, h->refused);
 	}

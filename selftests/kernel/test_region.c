@@ -569,6 +569,45 @@ TEST_F(dsm, detach_hands_every_page_over)
 	EXPECT_EQ(0, fails);
 }
 
+static int detach_fd[NODES];
+
+static void *detach_node(void *arg)
+{
+	long n = (long)arg;
+
+	munmap(mem[n], BYTES);
+	close(detach_fd[n]);
+	return NULL;
+}
+
+TEST_F(dsm, two_nodes_detaching_at_once_lose_nothing)
+{
+	pthread_t t[2];
+	uint64_t lost;
+	long n;
+	int p;
+
+	for (p = 0; p < NPAGES; p++)
+		*word(0, p, 1) = stamp(p);
+	for (p = 0; p < 1000; p++)		/* node 1 takes these */
+		*word(1, p, 1) = stamp(p) + 1;
+	for (n = 0; n < 2; n++) {
+		detach_fd[n] = self->fd[n];
+		self->fd[n] = -1;
+		pthread_create(&t[n], NULL, detach_node, (void *)n);
+	}
+	for (n = 0; n < 2; n++)
+		pthread_join(t[n], NULL);
+	/* Node 2, the last, has every page: no SIGBUS, no zeros. */
+	for (p = 0; p < NPAGES; p++)
+		ASSERT_EQ(stamp(p) + (p < 1000), *word(2, p, 1))
+			TH_LOG("page %d", p);
+	ASSERT_EQ(0, gvm_regions(&self->g[2], DOMAIN, &dump));
+	lost = dump.e[0].rstats[GVM_RSTAT_PAGES_LOST];
+	EXPECT_EQ(0, lost);
+	EXPECT_EQ(0, dump.e[0].rstats[GVM_RSTAT_FAULT_FAILS]);
+}
+
 /* ---- get_user_pages: the path KVM and block I/O take -------------------- */
 
 TEST_F(dsm, process_vm_readv_and_writev_see_coherent_data)
