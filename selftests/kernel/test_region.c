@@ -680,6 +680,33 @@ TEST_F(dsm, o_direct_io_to_and_from_region_memory)
 
 /* ---- bad input -------------------------------------------------------- */
 
+/* REGION_GET of one region: @domain and @region, 0 to leave one out. */
+static int region_get(struct gvm_nl *g, uint32_t domain, uint32_t region)
+{
+	struct nl_msg *m = gvm_nl_msg(g, GVM_CMD_REGION_GET, 0);
+
+	if (domain)
+		nla_put_u32(m, GVM_A_DOMAIN_ID, domain);
+	if (region)
+		nla_put_u32(m, GVM_A_REGION_ID, region);
+	return gvm_nl_send(g, m, &dump);
+}
+
+TEST_F(dsm, region_get_names_what_is_wrong)
+{
+	ASSERT_EQ(0, region_get(&self->g[1], DOMAIN, 1));
+	ASSERT_EQ(1, dump.n);
+	EXPECT_EQ(1, dump.e[0].region);
+	EXPECT_EQ(BYTES, dump.e[0].region_bytes);
+	EXPECT_EQ(-EINVAL, region_get(&self->g[1], DOMAIN, 0));
+	EXPECT_STREQ("missing region id", self->g[1].extack);
+	EXPECT_EQ(-EINVAL, region_get(&self->g[1], 0, 1));
+	EXPECT_STREQ("missing domain id", self->g[1].extack);
+	EXPECT_EQ(-ENOENT, region_get(&self->g[1], DOMAIN, 2));
+	EXPECT_STREQ("no such region open here", self->g[1].extack);
+	EXPECT_EQ(-ENOENT, region_get(&self->g[1], 99, 1));
+}
+
 static int create(struct gvm_region_create *rc)
 {
 	int dev = open("/dev/giantvm", O_RDWR), fd;
