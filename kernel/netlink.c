@@ -50,6 +50,7 @@ static const struct nla_policy gvm_policy[GVM_A_MAX + 1] = {
 	[GVM_A_FAULT_LAT] = { .type = NLA_REJECT },
 	[GVM_A_PFN] = { .type = NLA_REJECT },
 	[GVM_A_ERRNO] = { .type = NLA_REJECT },
+	[GVM_A_VERSION] = { .type = NLA_REJECT },
 };
 
 enum { GVM_MCGRP_EVENTS_IDX };
@@ -672,6 +673,24 @@ void gvm_notify_page_lost(struct gvm_domain *d, u32 region, u64 pfn)
 						 GVM_A_PAD));
 }
 
+/* The module's version, the one its package and modinfo show. */
+static int gvm_nl_version_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	void *hdr;
+
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &gvm_genl_family, 0,
+				GVM_CMD_VERSION_GET);
+	if (!hdr || nla_put_string(msg, GVM_A_VERSION, GVM_VERSION)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
 /* ---- the family ------------------------------------------------------- */
 
 static const struct genl_ops gvm_genl_ops[] = {
@@ -703,6 +722,9 @@ static const struct genl_ops gvm_genl_ops[] = {
 		.cmd = GVM_CMD_REGION_GET,
 		.doit = gvm_nl_region_get,
 		.dumpit = gvm_nl_region_dump,
+	}, {
+		.cmd = GVM_CMD_VERSION_GET,
+		.doit = gvm_nl_version_get,
 	},
 };
 

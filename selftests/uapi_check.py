@@ -73,6 +73,8 @@ tests = [
      [c_define("GVM_MAX_NODES")]),
     ("name limit", [check_of("giantvm", "name")["max-len"] + 1],
      [c_define("GVM_NAME_MAX")]),
+    ("version limit", [check_of("giantvm", "version")["max-len"] + 1],
+     [c_define("GVM_VERSION_MAX")]),
     ("heartbeat limits", [check_of("giantvm", "heartbeat-ms")[k]
                           for k in ("min", "max")],
      [c_define("GVM_HEARTBEAT_MS_MIN"), c_define("GVM_HEARTBEAT_MS_MAX")]),

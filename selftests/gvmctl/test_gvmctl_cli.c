@@ -184,7 +184,8 @@ TEST_F(cli, version)
 	EXPECT_EQ(0, self->r.status);
 	EXPECT_EQ(0, strncmp(self->r.out, "gvmctl ", 7));
 	EXPECT_NE(NULL, strstr(self->r.out,
-			       " (netlink family giantvm version 1)\n"));
+			       " (netlink family giantvm version 1)\n"
+			       "giantvm-kvm not loaded\n"));
 }
 
 /* Output that cannot be written is an error, not a silent success. */

@@ -276,6 +276,48 @@ TEST(domain_reply_refused)
 	nlmsg_free(msg);
 }
 
+/* VERSION_GET's reply; what would not fit or is not a string is refused. */
+TEST(version_reply)
+{
+	char v[GVM_VERSION_MAX], longest[GVM_VERSION_MAX];
+	char too_long[GVM_VERSION_MAX + 1];
+	struct nl_msg *msg = reply(GVM_CMD_VERSION_GET);
+
+	ASSERT_NE(NULL, msg);
+	nla_put_string(msg, GVM_A_VERSION, "0.1.0+pkgtest1");
+	ASSERT_EQ(0, parse_version(msg, v));
+	EXPECT_STREQ("0.1.0+pkgtest1", v);
+	nlmsg_free(msg);
+
+	memset(longest, 'v', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	msg = reply(GVM_CMD_VERSION_GET);
+	ASSERT_NE(NULL, msg);
+	nla_put_string(msg, GVM_A_VERSION, longest);
+	ASSERT_EQ(0, parse_version(msg, v));
+	EXPECT_STREQ(longest, v);
+	nlmsg_free(msg);
+
+	msg = reply(GVM_CMD_VERSION_GET);
+	ASSERT_NE(NULL, msg);
+	EXPECT_GT(0, parse_version(msg, v)) TH_LOG("no version");
+	nlmsg_free(msg);
+
+	msg = reply(GVM_CMD_VERSION_GET);
+	ASSERT_NE(NULL, msg);
+	nla_put(msg, GVM_A_VERSION, 5, "0.1.0");	/* no NUL */
+	EXPECT_GT(0, parse_version(msg, v)) TH_LOG("not a string");
+	nlmsg_free(msg);
+
+	msg = reply(GVM_CMD_VERSION_GET);
+	ASSERT_NE(NULL, msg);
+	memset(too_long, 'v', sizeof(too_long) - 1);
+	too_long[sizeof(too_long) - 1] = '\0';
+	nla_put_string(msg, GVM_A_VERSION, too_long);
+	EXPECT_GT(0, parse_version(msg, v)) TH_LOG("too long");
+	nlmsg_free(msg);
+}
+
 TEST(node_reply)
 {
 	struct nl_msg *msg = reply(GVM_CMD_NODE_GET);

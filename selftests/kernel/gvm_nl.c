@@ -100,6 +100,9 @@ static void gvm_fill(struct gvm_entry *e, struct nlmsghdr *nlh)
 	if (tb[GVM_A_NAME])
 		snprintf(e->name, sizeof(e->name), "%s",
 			 nla_get_string(tb[GVM_A_NAME]));
+	if (tb[GVM_A_VERSION])
+		snprintf(e->version, sizeof(e->version), "%s",
+			 nla_get_string(tb[GVM_A_VERSION]));
 	if (tb[GVM_A_HELLO_REASON])
 		e->hello_reason = nla_get_u8(tb[GVM_A_HELLO_REASON]);
 	if (tb[GVM_A_REASON])

@@ -31,6 +31,7 @@ struct gvm_entry {
 	uint64_t mem_bytes;
 	uint64_t stats[__GVM_STAT_MAX];
 	char name[GVM_NAME_MAX];
+	char version[GVM_VERSION_MAX];	/* VERSION_GET */
 	uint8_t cmd;		/* events */
 	int hello_reason;	/* events: -1 when absent */
 	char reason[128];	/* events */

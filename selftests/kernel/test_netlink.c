@@ -91,6 +91,25 @@ TEST_F(nl, family_listed_by_genl_ctrl)
 	nl_cache_free(cache);
 }
 
+/* VERSION_GET tells what modinfo does: the package's version. */
+TEST_F(nl, module_version)
+{
+	char sys[GVM_VERSION_MAX + 1] = "";
+	FILE *f = fopen("/sys/module/giantvm_kvm/version", "r");
+
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(sys, sizeof(sys), f));
+	fclose(f);
+	sys[strcspn(sys, "\n")] = '\0';
+	ASSERT_EQ(0, gvm_nl_send(&self->g,
+				 gvm_nl_msg(&self->g, GVM_CMD_VERSION_GET, 0),
+				 &dump));
+	ASSERT_EQ(1, dump.n);
+	EXPECT_STREQ(sys, dump.e[0].version);
+	EXPECT_STRNE("", dump.e[0].version);
+	EXPECT_STRNE("unknown", dump.e[0].version);
+}
+
 TEST_F(nl, domain_and_members)
 {
 	struct nl_msg *m;
@@ -264,6 +283,10 @@ static const struct bad bads[] = {
 	  { }, EINVAL },
 	{ "dump members: no such domain", GVM_CMD_NODE_GET, NLM_F_DUMP,
 	  { U32(GVM_A_DOMAIN_ID, 1) }, ENOENT },
+	{ "version: an output-only attribute", GVM_CMD_VERSION_GET, 0,
+	  { STR(GVM_A_VERSION, "0.1.0") }, EINVAL },
+	{ "version: as a dump", GVM_CMD_VERSION_GET, NLM_F_DUMP, { },
+	  EOPNOTSUPP },
 	{ "unknown command", GVM_CMD_NODE_UP, 0,
 	  { U32(GVM_A_DOMAIN_ID, 9) }, EOPNOTSUPP },
 };

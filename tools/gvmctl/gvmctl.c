@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "domain.h"
+#include "nl.h"
 #include "subcommands.h"
 
 static const struct {
@@ -66,6 +68,35 @@ static int run_help(int argc, char *argv[])
 	return run(argv[1], 2, args);
 }
 
+/*
+ * Ours, then the module's when it is loaded: asking the family for it
+ * would load it, which --version must not do.
+ */
+static int show_version(void)
+{
+	char version[GVM_VERSION_MAX];
+	struct gvm_nl *nl;
+	int err;
+
+	printf("%s %s (netlink family %s version %u)\n", PROG_NAME,
+	       GVMCTL_VERSION, GVM_GENL_NAME, GVM_GENL_VERSION);
+	if (access("/sys/module/giantvm_kvm", F_OK)) {
+		printf("giantvm-kvm not loaded\n");
+		return 0;
+	}
+	nl = gvm_nl_open();
+	if (!nl)
+		return 1;
+	err = gvm_module_version(nl, version);
+	if (err)
+		fprintf(stderr, PROG_NAME ": cannot read the module's version: %s\n",
+			gvm_nl_error(nl));
+	else
+		printf("giantvm-kvm %s\n", version);
+	gvm_nl_close(nl);
+	return err ? 1 : 0;
+}
+
 int main(int argc, char *argv[])
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -75,12 +106,9 @@ int main(int argc, char *argv[])
 		show_usage(stderr);
 		return 1;
 	}
-	if (!strcmp(cmd, "--version")) {
-		printf("%s %s (netlink family %s version %u)\n", PROG_NAME,
-		       GVMCTL_VERSION, GVM_GENL_NAME, GVM_GENL_VERSION);
-		return 0;
-	}
-	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
+	if (!strcmp(cmd, "--version"))
+		ret = show_version();
+	else if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h"))
 		ret = run_help(argc - 1, argv + 1);
 	else

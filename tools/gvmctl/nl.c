@@ -68,6 +68,7 @@ static const struct nla_policy attr_policy[GVM_A_MAX + 1] = {
 	[GVM_A_FAULT_LAT] = { .type = NLA_NESTED },
 	[GVM_A_PFN] = { .type = NLA_U64 },
 	[GVM_A_ERRNO] = { .type = NLA_U32 },
+	[GVM_A_VERSION] = { .type = NLA_STRING, .maxlen = GVM_VERSION_MAX },
 };
 
 /*
@@ -236,6 +237,20 @@ static int parse_region(struct nl_msg *msg, void *out)
 	if (err < 0)
 		return err;
 	return parse_u64s(tb[GVM_A_FAULT_LAT], r->lat, GVM_LAT_BUCKETS);
+}
+
+/* @out: GVM_VERSION_MAX bytes. */
+static int parse_version(struct nl_msg *msg, void *out)
+{
+	struct nlattr *tb[GVM_A_MAX + 1];
+	int err = parse_attrs(msg, tb);
+
+	if (err < 0)
+		return err;
+	if (!tb[GVM_A_VERSION])
+		return -NLE_MISSING_ATTR;
+	nla_strlcpy(out, tb[GVM_A_VERSION], GVM_VERSION_MAX);
+	return 0;
 }
 
 static int parse_event(struct nl_msg *msg, struct gvm_event *ev)
@@ -629,6 +644,16 @@ int gvm_regions_get(struct gvm_nl *nl, uint32_t domain,
 
 	return get(nl, GVM_CMD_REGION_GET, NLM_F_DUMP, domain, &r,
 		   (void **)out, n);
+}
+
+int gvm_module_version(struct gvm_nl *nl, char version[GVM_VERSION_MAX])
+{
+	struct nl_msg *msg = request_new(nl, GVM_CMD_VERSION_GET, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	version[0] = '\0';
+	return transact(nl, msg, parse_version, version, NULL);
 }
 
 /* ---- events ------------------------------------------------------------ */

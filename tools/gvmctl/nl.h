@@ -41,6 +41,9 @@ int gvm_nodes_get(struct gvm_nl *nl, uint32_t domain,
 int gvm_regions_get(struct gvm_nl *nl, uint32_t domain,
 		    struct gvm_region_info **out, size_t *n);
 
+/* The module's version (its package's), into @version. */
+int gvm_module_version(struct gvm_nl *nl, char version[GVM_VERSION_MAX]);
+
 /*
  * Subscribes to the "events" group and calls @fn for each event until @fn
  * returns non-zero (which gvm_monitor() returns) or receiving fails.

@@ -216,6 +216,8 @@ struct gvm_region_create {
  *                   on this node failed (the task got SIGBUS)
  *   PAGE_LOST       event: DOMAIN_ID REGION_ID PFN: the page's owner
  *                   failed with the only copy (sent by the page's home)
+ *   VERSION_GET     no attributes; the reply: VERSION, the module's own
+ *                   (its package's) version, as modinfo shows it
  *
  * The DOMAIN_NEW and DOMAIN_DEL events carry DOMAIN_ID, NODE_ID (this node)
  * and NAME when set.
@@ -235,6 +237,7 @@ enum gvm_cmd {
 	GVM_CMD_REGION_GET,
 	GVM_CMD_FAULT_FAIL,
 	GVM_CMD_PAGE_LOST,
+	GVM_CMD_VERSION_GET,
 	__GVM_CMD_MAX
 };
 #define GVM_CMD_MAX (__GVM_CMD_MAX - 1)
@@ -266,11 +269,13 @@ enum gvm_attr {
 	GVM_A_FAULT_LAT,	/* nested: u64 per latency bucket (out) */
 	GVM_A_PFN,		/* u64: page number in the region (event) */
 	GVM_A_ERRNO,		/* u32: positive errno (event) */
+	GVM_A_VERSION,		/* string, < GVM_VERSION_MAX bytes (out) */
 	__GVM_A_MAX
 };
 #define GVM_A_MAX (__GVM_A_MAX - 1)
 
 #define GVM_NAME_MAX		32
+#define GVM_VERSION_MAX		64
 
 /* Liveness settings, ms: heartbeat on idle links, silence that means down. */
 #define GVM_HEARTBEAT_MS_MIN	50U
