@@ -15,10 +15,15 @@
 #   make sim       discrete-event simulator, 2 .. 10,240 nodes
 #   make fuzz      libFuzzer targets for FUZZ_SECONDS each
 #   make bench     headline figures, also in build/bench.json
+#   make deb       the Debian packages (giantvm-dkms, gvmctl), unsigned
+#   make repo      a local apt repository of them (build/repo)
+#   make lintian   lintian over the packages: no error, no warning
+#   make pkgtest   install, boot, purge, reinstall and upgrade them
 #
 # Everything generated goes to build/.
 
-VERSION := 0.1.0
+# One version for the packages, the module and gvmctl: debian/changelog's.
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 B := build
 Q := $(if $(V),,@)
 
@@ -52,11 +57,13 @@ CFLAGS_TEST := $(CFLAGS_BASE) -O1 $(SAN) -Wno-sign-compare
 CFLAGS_FAST := $(CFLAGS_BASE) -O2
 
 .PHONY: all deps check demo module sparse style mc mc-mutants sim fuzz \
-	bench unit clean ksft
+	bench unit clean ksft deb repo lintian pkgtest
 all: unit
 
+# GVM_NO_DEPS=1: the packages are there already (a package build, whose
+# build dependencies debian/control lists).
 deps:
-	$(Q)sh tools/deps.sh
+	$(Q)$(if $(GVM_NO_DEPS),true,sh tools/deps.sh)
 
 # kselftest_harness.h and checkpatch.pl come from Debian's linux-source-6.1
 # tarball, extracted at build time (never committed).
@@ -158,6 +165,25 @@ style: $(KSFT)/.stamp
 -include tools/gvmctl/gvmctl.mk
 -include selftests/kernel/kernel.mk
 -include selftests/vm/vm.mk
+
+# ---- Debian packages (debian/, tools/deb, selftests/pkg) ---------------
+
+# Built again when any file of the tree changes (a deleted one included).
+DEB_SRC := $(wildcard $(shell git ls-files --cached --others \
+	     --exclude-standard 2>/dev/null))
+$(B)/deb/.stamp: $(DEB_SRC) | deps
+	$(Q)sh tools/deb/build.sh $(B)/deb
+	$(Q)touch $@
+deb: $(B)/deb/.stamp
+
+repo: deb
+	$(Q)sh tools/deb/repo.sh $(B)/repo $(B)/deb
+
+lintian: deb
+	$(Q)lintian --fail-on error,warning --info $(B)/deb/giantvm_$(VERSION)_*.changes
+
+pkgtest: repo gvmctl
+	$(Q)sh selftests/pkg/pkgtest.sh $(B)
 
 # ---- aggregate ---------------------------------------------------------
 

@@ -26,6 +26,13 @@ busybox-static
 cpio
 kmod
 iproute2
+debhelper
+dh-dkms
+dkms
+bash-completion
+lintian
+apt-utils
+autopkgtest
 "
 
 missing=""

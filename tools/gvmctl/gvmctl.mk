@@ -22,8 +22,9 @@ NL_STATIC_LIBS = $(shell pkg-config --static --libs libnl-genl-3.0)
 # As in the kernel: messages are snprintf()ed into fixed buffers and may be
 # cut short on purpose, which -Wformat-truncation cannot tell from a bug.
 GVMCTL_WARN := -Wno-format-truncation
+# GVMCTL_EXTRA_CFLAGS/LDFLAGS: a distribution's (debian/rules: hardening).
 GVMCTL_CFLAGS = $(CFLAGS_FAST) $(GVMCTL_WARN) -DGVMCTL_VERSION=\"$(VERSION)\" \
-		$(NL_CFLAGS)
+		$(NL_CFLAGS) $(GVMCTL_EXTRA_CFLAGS)
 GVMCTL_TEST_CFLAGS = $(CFLAGS_TEST) $(GVMCTL_WARN)
 
 # glibc warns at static link time about the NSS functions (getaddrinfo,
@@ -35,7 +36,8 @@ GLIBC_NSS_NOISE := -e 'in statically linked applications requires' \
 
 $(B)/gvmctl/gvmctl: $(GVMCTL_SRC) $(GVMCTL_HDR) | deps
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(GVMCTL_CFLAGS) -o $@ $(GVMCTL_SRC) $(NL_LIBS)
+	$(Q)$(CC) $(GVMCTL_CFLAGS) -o $@ $(GVMCTL_SRC) $(NL_LIBS) \
+		$(GVMCTL_EXTRA_LDFLAGS)
 
 $(B)/gvmctl/gvmctl-static: $(GVMCTL_SRC) $(GVMCTL_HDR) | deps
 	$(Q)mkdir -p $(dir $@)
