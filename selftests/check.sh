@@ -87,6 +87,10 @@ step style one $MAKE -s style
 # The kernel tests, in VMs: every scenario on Debian's 6.1 and 6.12 kernels.
 step vmtest-6.1 tap $MAKE -s vmtest KVER=6.1
 step vmtest-6.12 tap $MAKE -s vmtest KVER=6.12
+# The Debian packages: built, linted, installed, booted, purged, upgraded.
+step deb one $MAKE -s deb
+step lintian one $MAKE -s lintian
+step pkgtest tap $MAKE -s pkgtest
 # The README's main job, so it stays true.
 step demo tap $MAKE -s demo
 

@@ -736,6 +736,12 @@ def build_initramfs(sc):
     if os.path.exists(gvmctl):
         _copy(gvmctl, stage, "/usr/sbin/gvmctl", 0o755)
 
+    # Installed programs, e.g. a package's: at the same paths, with their
+    # libraries (after the static gvmctl, which one of them may replace).
+    for f in getattr(sc.mod, "HOST_BINARIES", []):
+        if not os.path.exists(f):
+            raise StepFailed("missing host binary %s" % f)
+        _copy_with_libs(f, stage, f)
     for f in getattr(sc.mod, "FILES", []):
         src = f if os.path.isabs(f) else os.path.join(TOP, f)
         if not os.path.exists(src):

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+"""pkg (make pkgtest): what the Debian packages installed on the host, in
+two VMs: the giantvm-kvm.ko DKMS built (VM_MODULE) placed where DKMS puts
+it and loaded with kmod's modprobe, /dev/giantvm, the module's version
+(PKG_VERSION), and the packaged (dynamic) gvmctl joining both VMs into one
+domain, each seeing the other up, then leaving."""
+import os
+from vmtest import vm, start, mark, send, wait_exit
+
+MANUAL = True
+_version = "gvm.version=" + os.environ.get("PKG_VERSION", "unknown")
+VMS = [vm("a", "pkg", cmdline=_version), vm("b", "pkg", cmdline=_version)]
+FILES = ["build/ktest/gvm-check"]
+# The installed ones, with their libraries, at the same paths.
+HOST_BINARIES = ["/usr/sbin/gvmctl", "/usr/bin/kmod"]
+
+STEPS = [
+    start("a", "b"),
+    mark("a", "b", word="joined"),
+    send("a", "b", line="check-up"),
+    mark("a", "b", word="check-up"),
+    send("a", "b", line="done"),
+    wait_exit("a", "b"),
+]
