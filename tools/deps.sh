@@ -33,6 +33,7 @@ bash-completion
 lintian
 apt-utils
 autopkgtest
+openssl
 "
 
 missing=""
