@@ -527,6 +527,15 @@ static void gvm_heartbeat(struct gvm_conn *c, unsigned long now,
 }
 
 /*
+ * Bytes from the member wait unread on @c: it spoke, and our receiving is
+ * behind (a busy CPU, a long burst on another link). That is not silence.
+ */
+static bool gvm_conn_unread(struct gvm_conn *c)
+{
+	return c && !skb_queue_empty_lockless(&c->sock->sk->sk_receive_queue);
+}
+
+/*
  * Every heartbeat interval while a member is in use: heartbeats on idle
  * connections, the member declared down when silent for the timeout,
  * handshakes that take too long abandoned, our connection reopened with
@@ -545,6 +554,9 @@ static void gvm_link_tick(struct work_struct *w)
 	/* Stop for a dying domain and for a member being removed. */
 	if (d->dying || p->link != l || xa_load(&d->peers, p->id) != p)
 		goto out;
+	if (p->state == GVM_NODE_UP && time_after(now, p->last_rx + timeout) &&
+	    (gvm_conn_unread(l->rx) || gvm_conn_unread(l->tx)))
+		p->last_rx = now;
 	if (p->state == GVM_NODE_UP && time_after(now, p->last_rx + timeout)) {
 		gvm_link_close(p);
 		gvm_peer_set_state(p, GVM_NODE_DOWN, "silent for too long");
@@ -742,10 +754,19 @@ out:
 	return open;
 }
 
+/*
+ * A burst on one connection (a node handing thousands of pages over) must
+ * not hold this CPU's workers: the other links' frames and ticks, their
+ * heartbeats among them, would wait behind it until members were taken
+ * for dead. So a batch at a time, then the work goes to the back.
+ */
+#define GVM_RX_BATCH	64
+
 static void gvm_rx_work(struct work_struct *w)
 {
 	struct gvm_conn *c = container_of(w, struct gvm_conn, rx_work);
 	size_t frame = sizeof(struct gvm_wire_hdr);
+	unsigned int batch = GVM_RX_BATCH;
 	enum gvm_wire_status st;
 
 	while (!READ_ONCE(c->dead)) {
@@ -765,6 +786,10 @@ static void gvm_rx_work(struct work_struct *w)
 			c->rxlen = 0;
 			if (!gvm_rx_frame(c, frame))
 				return;
+			if (!--batch) {
+				queue_work(gvm_wq, &c->rx_work);
+				return;
+			}
 			frame = sizeof(struct gvm_wire_hdr);
 			continue;
 		}
