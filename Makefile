@@ -176,14 +176,18 @@ $(B)/deb/.stamp: $(DEB_SRC) | deps
 	$(Q)touch $@
 deb: $(B)/deb/.stamp
 
+# apt reads a file: repository as its _apt user: REPO must be a path it
+# can reach (not under a private home); make pkgtest uses /srv/giantvm.
+REPO ?= $(B)/repo
 repo: deb
-	$(Q)sh tools/deb/repo.sh $(B)/repo $(B)/deb
+	$(Q)sh tools/deb/repo.sh $(REPO) $(B)/deb
 
 lintian: deb
 	$(Q)lintian --fail-on error,warning --info $(B)/deb/giantvm_$(VERSION)_*.changes
 
+pkgtest: REPO = /srv/giantvm
 pkgtest: repo gvmctl
-	$(Q)sh selftests/pkg/pkgtest.sh $(B)
+	$(Q)sh selftests/pkg/pkgtest.sh $(B) $(REPO)
 
 # ---- aggregate ---------------------------------------------------------
 

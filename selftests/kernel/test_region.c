@@ -445,7 +445,7 @@ static int check_history(struct __test_metadata *_metadata)
 	return bad;
 }
 
-TEST_F(dsm, random_reads_and_writes_are_linearizable)
+TEST_F_TIMEOUT(dsm, random_reads_and_writes_are_linearizable, 300)
 {
 	long start = gvm_now_ms();
 	int writes = 0, n, i;

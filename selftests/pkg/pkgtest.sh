@@ -4,18 +4,18 @@
 # make pkgtest: the Debian packages the way a user gets them, on this
 # machine (root; it installs and purges packages, and leaves none behind).
 # With the 6.1 and 6.12 headers installed (make deps): the README's
-# Install commands take giantvm-dkms and gvmctl by name from build/repo,
+# Install commands take giantvm-dkms and gvmctl by name from REPO,
 # DKMS builds the module for both kernels; the module it built for 6.1 is
 # booted in two VMs (modprobe, /dev/giantvm, a 2-node gvmctl join with the
 # packaged gvmctl); purge removes everything; a second install works; an
 # upgrade to a next release (a scratch copy with a newer changelog entry)
 # rebuilds for both kernels and drops the old; autopkgtest runs
 # debian/tests on the installed packages. TAP on stdout.
-#   selftests/pkg/pkgtest.sh BUILD
+#   selftests/pkg/pkgtest.sh BUILD REPO   (REPO: what make repo made)
 set -u
 B=$(realpath "${1:-build}")
+REPO=${2:-/srv/giantvm}
 T=$B/pkgtest
-REPO=$B/repo
 LIST=/etc/apt/sources.list.d/giantvm.list
 MAKE=${MAKE:-make}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,27 +24,13 @@ version=$(dpkg-parsechangelog -S Version)
 next="$version+pkgtest1"
 export DEBIAN_FRONTEND=noninteractive
 
-n=0
-failed=0
-tap_ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-tap_fail() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-# check DESC CMD...: one test, CMD's status; its output shown on failure.
-check() {
-	desc=$1
-	shift
-	if out=$("$@" 2>&1); then
-		tap_ok "$desc"
-	else
-		tap_fail "$desc"
-		printf '%s\n' "$out" | tail -n 30 | sed 's/^/# /'
-	fi
+# The VMs' TAP helpers (tap_ok, tap_fail, tap_check), counting in $T/tap.
+GVM_TAP=$T/tap
+mkdir -p "$GVM_TAP"
+. selftests/vm/gvm.sh
+gvm_tap_init
+tests() {
+	cat "$GVM_TAP/n"
 }
 # The newest installed headers of a kernel series.
 headers() {
@@ -63,10 +49,6 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "# giantvm $version; kernels $k61 and $k612"
 
-installed() {
-	dpkg-query -W -f='${Status} ${Version}' "$1" 2>/dev/null |
-		grep -q "^install ok installed $2\$"
-}
 purge() {
 	apt-get purge -y -q giantvm-dkms gvmctl
 }
@@ -97,13 +79,13 @@ build_secs() {
 # The packages of one version, installed by name, built for both kernels.
 check_installed() {
 	for k in "$k61" "$k612"; do
-		check "dkms status: giantvm/$1 installed for $k" \
+		tap_check "dkms status: giantvm/$1 installed for $k" \
 			dkms_installed "$1" "$k"
-		check "modinfo -k $k giantvm-kvm: version $1" \
+		tap_check "modinfo -k $k giantvm-kvm: version $1" \
 			modinfo_version "$1" "$k"
 		echo "# DKMS built giantvm/$1 for $k in $(build_secs "$1" "$k") s"
 	done
-	check "giantvm-dkms and gvmctl $1 installed" \
+	tap_check "giantvm-dkms and gvmctl $1 installed" \
 		sh -c "dpkg-query -W giantvm-dkms gvmctl | grep -c '	$1\$' |
 		       grep -qx 2"
 }
@@ -114,25 +96,25 @@ purge >/dev/null 2>&1
 rm -f "$LIST"
 
 # ---- install: exactly README's Install commands --------------------------
-check "make repo: build/repo has giantvm-dkms and gvmctl" \
+tap_check "make repo: $REPO has giantvm-dkms and gvmctl" \
 	sh -c "grep -qx 'Package: giantvm-dkms' $REPO/Packages &&
 	       grep -qx 'Package: gvmctl' $REPO/Packages"
-check "apt source for build/repo" \
+tap_check "apt source for $REPO" \
 	sh -c "echo 'deb [trusted=yes] file:$REPO ./' >$LIST"
-check "apt-get update" apt-get update -q
-check "apt-get install -y giantvm-dkms gvmctl (by name)" \
+tap_check "apt-get update" apt-get update -q
+tap_check "apt-get install -y giantvm-dkms gvmctl (by name)" \
 	apt-get install -y -q giantvm-dkms gvmctl
 check_installed "$version"
-check "dkms.conf carries version $version" \
+tap_check "dkms.conf carries version $version" \
 	grep -qx "PACKAGE_VERSION=\"$version\"" \
 	"/usr/src/giantvm-$version/dkms.conf"
-check "udev rule: /dev/giantvm 0660 group kvm" \
+tap_check "udev rule: /dev/giantvm 0660 group kvm" \
 	grep -q 'KERNEL=="giantvm", GROUP="kvm", MODE="0660"' \
 	/lib/udev/rules.d/60-giantvm-dkms.rules
-check "gvmctl --version: $version" \
+tap_check "gvmctl --version: $version" \
 	sh -c "gvmctl --version | grep -q '^gvmctl $version '"
-check "gvmctl(8) installed" test -s /usr/share/man/man8/gvmctl.8.gz
-check "bash completion for gvmctl" \
+tap_check "gvmctl(8) installed" test -s /usr/share/man/man8/gvmctl.8.gz
+tap_check "bash completion for gvmctl" \
 	bash -c '. /usr/share/bash-completion/completions/gvmctl &&
 		 complete -p gvmctl'
 
@@ -148,7 +130,7 @@ $MAKE -s --no-print-directory vmtest KVER="$k61" SCENARIO=pkg \
 	VM_MODULE="$T/giantvm-kvm.ko" PKG_VERSION="$version" \
 	>"$T/vm.log" 2>&1
 rc=$?
-vm_n=$n
+vm_n=$(tests)
 # Its results, numbered on in ours.
 while IFS= read -r line; do
 	case $line in
@@ -156,28 +138,28 @@ while IFS= read -r line; do
 	"not ok "*) tap_fail "vm: ${line#not ok [0-9]* - }" ;;
 	esac
 done <"$T/vm.log"
-if [ $rc -ne 0 ] || [ $n -eq "$vm_n" ]; then
+if [ $rc -ne 0 ] || [ "$(tests)" -eq "$vm_n" ]; then
 	tap_fail "vm: the pkg scenario ran (exit $rc, $T/vm.log)"
 	tail -n 30 "$T/vm.log" | sed 's/^/# /'
 fi
 
 # ---- purge, and install again ----------------------------------------------
-check "apt-get purge -y giantvm-dkms gvmctl" purge
-check "purge left nothing (sources, DKMS tree, modules, gvmctl, udev rule)" \
+tap_check "apt-get purge -y giantvm-dkms gvmctl" purge
+tap_check "purge left nothing (sources, DKMS tree, modules, gvmctl, udev rule)" \
 	all_gone
-check "second apt-get install after purge" \
+tap_check "second apt-get install after purge" \
 	apt-get install -y -q giantvm-dkms gvmctl
 check_installed "$version"
 
 # ---- upgrade to a next release -----------------------------------------
-check "next release $next built" sh tools/deb/build.sh "$T/deb-next" "$next"
-check "repo holds $version and $next" \
+tap_check "next release $next built" sh tools/deb/build.sh "$T/deb-next" "$next"
+tap_check "repo holds $version and $next" \
 	sh tools/deb/repo.sh "$REPO" "$B/deb" "$T/deb-next"
-check "apt-get update" apt-get update -q
-check "apt-get install -y giantvm-dkms gvmctl upgrades to $next" \
+tap_check "apt-get update" apt-get update -q
+tap_check "apt-get install -y giantvm-dkms gvmctl upgrades to $next" \
 	apt-get install -y -q giantvm-dkms gvmctl
 check_installed "$next"
-check "the old version left DKMS and /usr/src" \
+tap_check "the old version left DKMS and /usr/src" \
 	sh -c "! dkms status -m giantvm -v $version | grep . &&
 	       ! [ -e /usr/src/giantvm-$version ]"
 
@@ -190,17 +172,19 @@ autopkgtest_passes() {
 		[ "$(sed -n '/@@@ summary/,$p' "$T/autopkgtest.log" |
 		     grep -cE '^(command1|gvmctl) +PASS')" -eq 2 ]
 }
-check "autopkgtest: debian/tests on this machine, dkms and gvmctl" \
+tap_check "autopkgtest: debian/tests on this machine, dkms and gvmctl" \
 	autopkgtest_passes
 sed -n '/@@@ summary/,$p' "$T/autopkgtest.log" | sed 's/^/# /'
 
 # ---- leave the machine as it was ---------------------------------------
-check "final apt-get purge" purge
-check "nothing left after the final purge" all_gone
+tap_check "final apt-get purge" purge
+tap_check "nothing left after the final purge" all_gone
 rm -f "$LIST"
 # The repo as make repo left it: this version only.
 sh tools/deb/repo.sh "$REPO" "$B/deb" >/dev/null
 
+n=$(tests)
+failed=$(cat "$GVM_TAP/failed")
 echo "1..$n"
 echo "pkgtest: $((n - failed)) passed, $failed failed"
-[ $failed -eq 0 ]
+[ "$failed" -eq 0 ]

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# /lib/gvm.sh: helpers for the role scripts (busybox sh). Roles source it.
+# /lib/gvm.sh: helpers for the role scripts (busybox sh). Roles source it,
+# and so does the host's make pkgtest for its TAP (with its own GVM_TAP).
 # TAP counters live in files, not variables, because init and the role
 # (a child process) both report tests and must share the numbering.
 
-GVM_TAP=/run/gvm
+GVM_TAP=${GVM_TAP:-/run/gvm}
 
 # Busybox's sh runs its own applets before anything on PATH, and its ip
 # knows no netns: call iproute2's, shipped as /sbin/ip.

@@ -14,9 +14,16 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 
 rm -rf "$out"
 mkdir -p "$out/src"
-# What git knows of, as it is in the work tree (uncommitted edits too).
-(cd "$top" && git ls-files --cached --others --exclude-standard |
-	while read -r f; do [ -e "$f" ] && echo "$f"; done |
+# What git knows of, as it is in the work tree (uncommitted edits too);
+# outside git (an unpacked source package), every file but build/.
+files() {
+	if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$top" ls-files --cached --others --exclude-standard
+	else
+		(cd "$top" && find . -path ./build -prune -o -type f -print)
+	fi
+}
+files | (cd "$top" && while read -r f; do [ -e "$f" ] && echo "$f"; done |
 	tar -cf - -T -) | tar -xf - -C "$out/src"
 if [ -n "$next" ]; then
 	cl="$out/src/debian/changelog"

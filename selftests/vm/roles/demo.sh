@@ -45,7 +45,7 @@ while gvm_cmd 600; do
 		;;
 	count)
 		echo go >&3
-		counter_wait '^counter .* spread' 250
+		counter_wait '^counter .* spread' 550
 		say cat /run/counter
 		tap_check "3 x 10000 lock xadd across VMs, exact" \
 			grep -q '^counter 30000 spread 30000 ' /run/counter

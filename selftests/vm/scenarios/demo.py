@@ -17,7 +17,7 @@ STEPS = [
     send("a", "b", "c", line="attach"),
     mark("a", "b", "c", word="attach"),
     send("a", "b", "c", line="count"),
-    mark("a", "b", "c", word="count", timeout=300),
+    mark("a", "b", "c", word="count", timeout=600),
     send("a", line="status"),
     mark("a", word="status"),
     send("b", line="status"),
