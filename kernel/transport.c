@@ -270,6 +270,49 @@ static bool gvm_conn_up(struct gvm_conn *c)
 	return c && c->state == GVM_CONN_UP;
 }
 
+/* With d->lock held: drop what @l holds; false when it held nothing. */
+static bool gvm_link_drop_held(struct gvm_link *l)
+{
+	struct gvm_domain *d = l->peer->domain;
+	struct gvm_frame *f, *tmp;
+	bool any = !list_empty(&l->held);
+
+	list_for_each_entry_safe(f, tmp, &l->held, node) {
+		list_del(&f->node);
+		gvm_free(d, f, sizeof(*f) + f->len);
+	}
+	return any;
+}
+
+/*
+ * With d->lock held: our connection @c to a member that is up (it talks to
+ * us) never connected: not a byte of its frames left, so they wait for the
+ * next connection rather than be lost, which the regions would have to
+ * count as the member's failure (a SYN lost to a link flap was enough to
+ * take pages from a live node). Not for ever: a member we cannot reach for
+ * three timeouts is failed for the regions all the same. True when held.
+ */
+static bool gvm_conn_hold(struct gvm_conn *c)
+{
+	struct gvm_peer *p = c->peer;
+	struct gvm_domain *d = c->domain;
+	struct gvm_link *l = p ? p->link : NULL;
+	unsigned long limit = 3 * msecs_to_jiffies(d->timeout_ms);
+
+	if (!l || !c->outgoing || c->state != GVM_CONN_CONNECTING ||
+	    p->state != GVM_NODE_UP || d->dying)
+		return false;
+	if (list_empty(&l->held))
+		l->held_since = jiffies;
+	else if (time_after(jiffies, l->held_since + limit))
+		return false;
+	spin_lock_bh(&c->txlock);
+	list_splice_tail_init(&c->txq, &l->held);
+	spin_unlock_bh(&c->txlock);
+	c->carried = false;
+	return true;
+}
+
 /*
  * With d->lock held: @c broke. If it was the member's last connection in
  * use, the member is down (a member that said LEAVE stays left).
@@ -279,6 +322,9 @@ static void gvm_conn_lost(struct gvm_conn *c, const char *why)
 	struct gvm_peer *p = c->peer;
 	struct gvm_link *l;
 
+	if (!gvm_conn_hold(c) && p && p->link && gvm_link_drop_held(p->link) &&
+	    !c->domain->dying)
+		gvm_regions_peer_failed(c->domain, p->id);
 	gvm_conn_close(c);
 	if (!p || !p->link)
 		return;
@@ -387,6 +433,7 @@ static struct gvm_link *gvm_link_get(struct gvm_peer *p)
 	l->peer = p;
 	l->backoff_ms = GVM_BACKOFF_MIN_MS;
 	l->next_connect = jiffies;
+	INIT_LIST_HEAD(&l->held);
 	INIT_DELAYED_WORK(&l->tick, gvm_link_tick);
 	p->link = l;
 	return l;
@@ -413,10 +460,14 @@ static void gvm_link_arm(struct gvm_link *l)
 	queue_delayed_work(gvm_wq, &l->tick, delay);
 }
 
-/* Should we keep a connection to @p open (and reopen it when it fails)? */
+/*
+ * Should we keep a connection to @p open (and reopen it when it fails)?
+ * Always while frames wait for one.
+ */
 static bool gvm_link_wanted(const struct gvm_peer *p)
 {
-	return p->domain->connect == GVM_CONNECT_EAGER &&
+	return (p->domain->connect == GVM_CONNECT_EAGER ||
+		(p->link && !list_empty(&p->link->held))) &&
 	       p->state != GVM_NODE_LEFT && p->state != GVM_NODE_SELF;
 }
 
@@ -444,6 +495,11 @@ static void gvm_connect(struct gvm_peer *p)
 	c->peer = p;
 	c->state = GVM_CONN_CONNECTING;
 	c->nonce = get_random_u64() | 1;
+	/* What the last one could not send goes first, behind the HELLO. */
+	if (!list_empty(&l->held)) {
+		list_splice_init(&l->held, &c->txq);
+		c->carried = true;
+	}
 	l->tx = c;
 	gvm_conn_attach(c);
 	if (p->state != GVM_NODE_UP && p->state != GVM_NODE_DOWN)
@@ -475,13 +531,17 @@ int gvm_link_start(struct gvm_peer *p)
 	return 0;
 }
 
-/* With d->lock held: close both connections (the tick may reconnect). */
+/*
+ * With d->lock held: close both connections (the tick may reconnect). The
+ * member is down or gone: held frames go too (the regions are told).
+ */
 void gvm_link_close(struct gvm_peer *p)
 {
 	struct gvm_link *l = p->link;
 
 	if (!l)
 		return;
+	gvm_link_drop_held(l);
 	if (l->tx)
 		gvm_conn_close(l->tx);
 	if (l->rx)

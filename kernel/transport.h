@@ -56,6 +56,12 @@ struct gvm_link {
 	struct delayed_work tick;	/* heartbeat, timeout, reconnect */
 	u32 backoff_ms;
 	unsigned long next_connect;	/* jiffies */
+	/*
+	 * Frames of a connection that never connected (nothing of them left
+	 * us), for the next one, while the member is up; since when.
+	 */
+	struct list_head held;
+	unsigned long held_since;
 	struct gvm_stats stats;
 };
 
