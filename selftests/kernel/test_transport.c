@@ -11,11 +11,15 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "gvm_nl.h"
+#include "gvm_ns.h"
 #include "../../kernel/ivy/wire.h"
 
 #define DOMAIN	31
@@ -311,6 +315,96 @@ TEST_F(tp, frame_from_someone_else_closes)
 	close(fd);
 	/* Its only connection broke: the member is down. */
 	EXPECT_EQ(GVM_NODE_DOWN, state_of(&self->g, 1));
+}
+
+/* Member 1's own listener, 127.0.0.3:7701, where node 0 connects to. */
+static int member_listen(void)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(7701),
+		.sin_addr.s_addr = htonl(0x7f000003),
+	};
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 4)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Node 0's first connection to member 1 is refused (nobody listens yet)
+ * with a region's request queued on it, while member 1 is up (it talks to
+ * us). Nothing of it left: the request must wait for the next connection,
+ * not be dropped with member 1 counted as failed (its pages lost, the
+ * fault failed). Once member 1 listens, the request arrives behind the
+ * new HELLO, and the fault is still waiting for its answer.
+ */
+TEST_F(tp, frames_wait_for_a_connection_that_never_connected)
+{
+	struct gvm_msg m = hello(1, 0, 77), got, hb = {
+		.type = GVM_MSG_HEARTBEAT, .domain = DOMAIN, .src = 1,
+		.dst = 0,
+	};
+	int fd = dial(), rfd, lfd, cfd, i, status;
+	volatile uint8_t *mem;
+	pid_t child;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, send_msg(fd, &m));
+	ASSERT_EQ(0, recv_msg(fd, 2000, &got, self->buf));
+	ASSERT_EQ(GVM_MSG_HELLO_ACK, got.type);
+	ASSERT_EQ(GVM_NODE_UP, state_of(&self->g, 1));
+
+	/* Member 1 owns every page and is page 1's home: node 0 asks it. */
+	rfd = gvm_region_open(DOMAIN, 1, 4 * 4096, 1);
+	ASSERT_LE(0, rfd) TH_LOG("region: %s", strerror(-rfd));
+	mem = mmap(NULL, 4 * 4096, PROT_READ, MAP_SHARED, rfd, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(mem[4096] == 0x5a ? 0 : 1);
+
+	/* Refused for a while; member 1 keeps talking meanwhile. */
+	for (i = 0; i < 5; i++) {
+		usleep(200000);
+		ASSERT_EQ(0, send_msg(fd, &hb));
+	}
+	EXPECT_EQ(GVM_NODE_UP, state_of(&self->g, 1));
+	EXPECT_EQ(0, waitpid(child, &status, WNOHANG))
+		TH_LOG("the fault ended while member 1 was up");
+
+	lfd = member_listen();
+	ASSERT_LE(0, lfd);
+	cfd = -1;
+	for (i = 0; i < 25 && cfd < 0; i++) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+		if (poll(&p, 1, 200) == 1)
+			cfd = accept(lfd, NULL, NULL);
+		ASSERT_EQ(0, send_msg(fd, &hb));
+	}
+	ASSERT_LE(0, cfd) TH_LOG("node 0 did not connect again");
+	ASSERT_EQ(0, recv_msg(cfd, 2000, &got, self->buf));
+	EXPECT_EQ(GVM_MSG_HELLO, got.type);
+	ASSERT_EQ(0, recv_msg(cfd, 2000, &got, self->buf));
+	EXPECT_EQ(GVM_MSG_READ_REQ, got.type);
+	EXPECT_EQ(1, got.region);
+	EXPECT_EQ(1, got.pfn);
+	EXPECT_EQ(0, waitpid(child, &status, WNOHANG));
+
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	munmap((void *)mem, 4 * 4096);
+	close(rfd);
+	close(cfd);
+	close(lfd);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
