@@ -302,8 +302,8 @@ static bool gvm_conn_hold(struct gvm_conn *c)
 	if (!l || !c->outgoing || c->state != GVM_CONN_CONNECTING ||
 	    p->state != GVM_NODE_UP || d->dying)
 		return false;
-	if (list_empty(&l->held))
-		l->held_since = jiffies;
+	if (!l->held_since)
+		l->held_since = jiffies | 1;
 	else if (time_after(jiffies, l->held_since + limit))
 		return false;
 	spin_lock_bh(&c->txlock);
@@ -541,7 +541,8 @@ void gvm_link_close(struct gvm_peer *p)
 
 	if (!l)
 		return;
-	gvm_link_drop_held(l);
+	if (gvm_link_drop_held(l) && !p->domain->dying)
+		gvm_regions_peer_failed(p->domain, p->id);
 	if (l->tx)
 		gvm_conn_close(l->tx);
 	if (l->rx)
@@ -698,6 +699,7 @@ static void gvm_hello_answer(struct gvm_conn *c, const struct gvm_msg *m)
 		c->state = GVM_CONN_UP;
 		c->since = jiffies;
 		l->backoff_ms = GVM_BACKOFF_MIN_MS;
+		l->held_since = 0;
 		atomic64_inc(&l->stats.c[GVM_STAT_CONNECTS]);
 		p->last_rx = jiffies;
 		gvm_peer_set_state(p, GVM_NODE_UP, "connected");

@@ -58,7 +58,8 @@ struct gvm_link {
 	unsigned long next_connect;	/* jiffies */
 	/*
 	 * Frames of a connection that never connected (nothing of them left
-	 * us), for the next one, while the member is up; since when.
+	 * us), for the next one, while the member is up; since when we have
+	 * failed to connect (0: our last connection came up).
 	 */
 	struct list_head held;
 	unsigned long held_since;
