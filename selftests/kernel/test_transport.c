@@ -351,7 +351,7 @@ TEST_F(tp, frames_wait_for_a_connection_that_never_connected)
 		.dst = 0,
 	};
 	int fd = dial(), rfd, lfd, cfd, i, status;
-	volatile uint8_t *mem;
+	uint8_t *mem;
 	pid_t child;
 
 	ASSERT_LE(0, fd);
@@ -400,7 +400,7 @@ TEST_F(tp, frames_wait_for_a_connection_that_never_connected)
 
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
-	munmap((void *)mem, 4 * 4096);
+	munmap(mem, 4 * 4096);
 	close(rfd);
 	close(cfd);
 	close(lfd);
