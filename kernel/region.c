@@ -381,6 +381,15 @@ static int gvm_u32_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* @node's index in the region's sorted member list, or -1. */
+static int gvm_region_index(const struct gvm_region *r, u32 node)
+{
+	const u32 *m = bsearch(&node, r->members, r->nmembers, sizeof(u32),
+			       gvm_u32_cmp);
+
+	return m ? m - r->members : -1;
+}
+
 /*
  * A detaching node asks us to take @pfn over. We do unless we are leaving
  * too (it then asks someone else); the page the data lands in is allocated
@@ -414,16 +423,15 @@ static void gvm_region_sync(struct gvm_region *r, const struct gvm_msg *m)
 		.src = r->ivy.cfg.self, .dst = m->src, .region = r->id,
 		.txid = m->txid,
 	};
-	u32 *idx;
+	int idx;
 
 	if (m->type == GVM_MSG_SYNC) {
 		gvm_region_xmit(r, &ack);
 		return;
 	}
-	idx = bsearch(&m->src, r->members, r->nmembers, sizeof(u32),
-		      gvm_u32_cmp);
-	if (r->synced && idx && m->txid == r->sync_txid)
-		set_bit(idx - r->members, r->synced);
+	idx = gvm_region_index(r, m->src);
+	if (r->synced && idx >= 0 && m->txid == r->sync_txid)
+		set_bit(idx, r->synced);
 }
 
 /* From the transport's receive work, without d->lock. */
@@ -471,8 +479,7 @@ void gvm_region_put(struct gvm_region *r)
 
 static bool gvm_region_member(const struct gvm_region *r, u32 node)
 {
-	return bsearch(&node, r->members, r->nmembers, sizeof(u32),
-		       gvm_u32_cmp);
+	return gvm_region_index(r, node) >= 0;
 }
 
 /*
@@ -695,14 +702,13 @@ static void gvm_handoff_refuse(struct gvm_region *r, struct gvm_handoff *h,
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		u32 *idx;
+		int idx;
 
 		if (!h->asked[i] || !gvm_region_holds(r, h->pfn[i]))
 			continue;
-		idx = bsearch(&h->taker[i], r->members, r->nmembers,
-			      sizeof(u32), gvm_u32_cmp);
-		if (idx)
-			set_bit(idx - r->members, h->refused);
+		idx = gvm_region_index(r, h->taker[i]);
+		if (idx >= 0)
+			set_bit(idx, h->refused);
 	}
 }
 
@@ -948,7 +954,7 @@ static int gvm_region_members(struct gvm_region *r, u32 owner)
 	/* The xarray walks in order; sort anyway, the engine insists. */
 	sort(r->members, n, sizeof(u32), gvm_u32_cmp, NULL);
 	r->owner = owner == GVM_NODE_NONE ? r->members[0] : owner;
-	if (!bsearch(&r->owner, r->members, n, sizeof(u32), gvm_u32_cmp))
+	if (!gvm_region_member(r, r->owner))
 		return -EINVAL;
 	return 0;
 }
