@@ -303,6 +303,7 @@ int gvm_domain_create(struct gvm_net *gn, const struct gvm_domain_cfg *cfg,
 	if (ret)
 		goto err_unlock;
 	list_add_tail(&d->node, &gn->domains);
+	atomic_inc(&gn->generation);
 	mutex_unlock(&gn->lock);
 	gvm_notify_domain(d, GVM_CMD_DOMAIN_NEW);
 	return 0;
@@ -368,6 +369,7 @@ int gvm_domain_delete(struct gvm_net *gn, u32 id,
 		return -EBUSY;
 	}
 	list_del(&d->node);
+	atomic_inc(&gn->generation);
 	mutex_unlock(&gn->lock);
 	gvm_notify_domain(d, GVM_CMD_DOMAIN_DEL);
 	gvm_domain_destroy(d);
@@ -383,6 +385,7 @@ static int __net_init gvm_net_init(struct net *net)
 	gn->net = net;
 	mutex_init(&gn->lock);
 	INIT_LIST_HEAD(&gn->domains);
+	atomic_set(&gn->generation, 1);	/* never 0: dumps compare it */
 	return 0;
 }
 

@@ -26,6 +26,7 @@ struct gvm_net {
 	struct net *net;
 	struct mutex lock;		/* domains */
 	struct list_head domains;
+	atomic_t generation;		/* domains, regions: for dumps */
 };
 
 struct gvm_addr {

@@ -290,6 +290,8 @@ static int gvm_nl_domain_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	long i = 0;
 
 	mutex_lock(&gn->lock);
+	/* Resumed by position: a domain created or deleted meanwhile tears it. */
+	cb->seq = atomic_read(&gn->generation);
 	list_for_each_entry(d, &gn->domains, node) {
 		int ret;
 
@@ -303,6 +305,7 @@ static int gvm_nl_domain_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			i--;
 			break;
 		}
+		nl_dump_check_consistent(cb, nlmsg_hdr(skb));
 	}
 	mutex_unlock(&gn->lock);
 	cb->args[0] = i;
@@ -545,6 +548,8 @@ static int gvm_nl_region_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		mutex_unlock(&gn->lock);
 		return -ENOENT;
 	}
+	/* Regions opened or closed (or domains) between parts tear it. */
+	cb->seq = atomic_read(&gn->generation);
 	list_for_each_entry(d, &gn->domains, node) {
 		unsigned long id = cb->args[1];
 
@@ -560,6 +565,7 @@ static int gvm_nl_region_dump(struct sk_buff *skb, struct netlink_callback *cb)
 					      cb->nlh->nlmsg_seq, NLM_F_MULTI);
 			if (ret)
 				break;
+			nl_dump_check_consistent(cb, nlmsg_hdr(skb));
 		}
 		mutex_unlock(&d->lock);
 		if (ret) {

@@ -900,6 +900,7 @@ void gvm_region_release(struct gvm_region *r)
 	mutex_unlock(&r->lock);
 	mutex_lock(&d->lock);
 	xa_erase(&d->regions, r->id);
+	atomic_inc(&gvm_net(d->net)->generation);
 	mutex_unlock(&d->lock);
 	/* Frames in delivery hold a reference; no new ones find us. */
 	wait_var_event(&r->ref, refcount_read(&r->ref) == 1);
@@ -1054,6 +1055,7 @@ long gvm_region_create(struct net *net, void __user *uarg)
 		goto err_file;
 	}
 	d->nregions++;
+	atomic_inc(&gn->generation);
 	r->net = get_net(net);
 	xa_for_each(&d->peers, id, p)
 		if (p->state == GVM_NODE_DOWN || p->state == GVM_NODE_LEFT)
