@@ -270,18 +270,23 @@ static bool gvm_conn_up(struct gvm_conn *c)
 	return c && c->state == GVM_CONN_UP;
 }
 
-/* With d->lock held: drop what @l holds; false when it held nothing. */
-static bool gvm_link_drop_held(struct gvm_link *l)
+/*
+ * With d->lock held: drop what @l holds. Frames of a region lost on the
+ * way are the member's failure to the regions, as a broken stream is.
+ */
+static void gvm_link_drop_held(struct gvm_link *l)
 {
 	struct gvm_domain *d = l->peer->domain;
 	struct gvm_frame *f, *tmp;
-	bool any = !list_empty(&l->held);
 
+	if (list_empty(&l->held))
+		return;
 	list_for_each_entry_safe(f, tmp, &l->held, node) {
 		list_del(&f->node);
 		gvm_free(d, f, sizeof(*f) + f->len);
 	}
-	return any;
+	if (!d->dying)
+		gvm_regions_peer_failed(d, l->peer->id);
 }
 
 /*
@@ -322,9 +327,8 @@ static void gvm_conn_lost(struct gvm_conn *c, const char *why)
 	struct gvm_peer *p = c->peer;
 	struct gvm_link *l;
 
-	if (!gvm_conn_hold(c) && p && p->link && gvm_link_drop_held(p->link) &&
-	    !c->domain->dying)
-		gvm_regions_peer_failed(c->domain, p->id);
+	if (!gvm_conn_hold(c) && p && p->link)
+		gvm_link_drop_held(p->link);
 	gvm_conn_close(c);
 	if (!p || !p->link)
 		return;
@@ -541,8 +545,7 @@ void gvm_link_close(struct gvm_peer *p)
 
 	if (!l)
 		return;
-	if (gvm_link_drop_held(l) && !p->domain->dying)
-		gvm_regions_peer_failed(p->domain, p->id);
+	gvm_link_drop_held(l);
 	if (l->tx)
 		gvm_conn_close(l->tx);
 	if (l->rx)
