@@ -472,7 +472,7 @@ static int gvm_put_u64s(struct sk_buff *skb, int attr, const u64 *v,
 	return 0;
 }
 
-/* With d->lock held (the region stays). */
+/* With a reference on @r, without d->lock (its counters take r->lock). */
 static int gvm_fill_region(struct sk_buff *skb, struct gvm_domain *d,
 			   struct gvm_region *r, u32 portid, u32 seq,
 			   int flags)
@@ -505,25 +505,43 @@ err:
 	return -EMSGSIZE;
 }
 
-static int gvm_nl_region_one(struct sk_buff *msg, struct gvm_domain *d,
-			     u32 id, struct genl_info *info)
-{
-	struct gvm_region *r = xa_load(&d->regions, id);
-
-	if (r)
-		return gvm_fill_region(msg, d, r, info->snd_portid,
-				       info->snd_seq, 0);
-	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[GVM_A_REGION_ID],
-			    "no such region open here");
-	return -ENOENT;
-}
-
+/*
+ * A region's counters are read under its mutex, which ranks above d->lock:
+ * so the region is filled with a reference, not under d->lock.
+ */
 static int gvm_nl_region_get(struct sk_buff *skb, struct genl_info *info)
 {
+	struct gvm_net *gn = gvm_net(genl_info_net(info));
+	struct gvm_region *r = NULL;
+	struct gvm_domain *d;
+	struct sk_buff *msg;
+	int ret = -ENOENT;
+
 	if (!gvm_need(info, GVM_A_DOMAIN_ID, "missing domain id") ||
 	    !gvm_need(info, GVM_A_REGION_ID, "missing region id"))
 		return -EINVAL;
-	return gvm_nl_get_one(info, GVM_A_REGION_ID, gvm_nl_region_one);
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&gn->lock);
+	d = gvm_nl_domain(gn, info->attrs, info->extack);
+	if (d) {
+		mutex_lock(&d->lock);
+		r = gvm_region_get(d,
+				   nla_get_u32(info->attrs[GVM_A_REGION_ID]));
+		mutex_unlock(&d->lock);
+		if (!r)
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[GVM_A_REGION_ID],
+					    "no such region open here");
+	}
+	if (r) {
+		ret = gvm_fill_region(msg, d, r, info->snd_portid,
+				      info->snd_seq, 0);
+		gvm_region_put(r);
+	}
+	mutex_unlock(&gn->lock);
+	return gvm_nl_reply(msg, info, ret);
 }
 
 /*
@@ -558,16 +576,21 @@ static int gvm_nl_region_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			continue;
 		if (i++ < cb->args[0])
 			continue;
-		mutex_lock(&d->lock);
-		xa_for_each_start(&d->regions, id, r, cb->args[1]) {
+		for (;; id++) {
+			/* Filled with a reference, not under d->lock: above. */
+			mutex_lock(&d->lock);
+			r = gvm_region_next(d, &id);
+			mutex_unlock(&d->lock);
+			if (!r)
+				break;
 			ret = gvm_fill_region(skb, d, r,
 					      NETLINK_CB(cb->skb).portid,
 					      cb->nlh->nlmsg_seq, NLM_F_MULTI);
+			gvm_region_put(r);
 			if (ret)
 				break;
 			nl_dump_check_consistent(cb, nlmsg_hdr(skb));
 		}
-		mutex_unlock(&d->lock);
 		if (ret) {
 			/* Resume with the region that did not fit. */
 			cb->args[1] = id;

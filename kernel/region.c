@@ -470,6 +470,16 @@ struct gvm_region *gvm_region_get(struct gvm_domain *d, u32 id)
 	return r;
 }
 
+/* With d->lock held: the first region at or after *@id, with a reference. */
+struct gvm_region *gvm_region_next(struct gvm_domain *d, unsigned long *id)
+{
+	struct gvm_region *r = xa_find(&d->regions, id, ULONG_MAX, XA_PRESENT);
+
+	if (r)
+		refcount_inc(&r->ref);
+	return r;
+}
+
 /* The release path keeps the first reference and waits for the others. */
 void gvm_region_put(struct gvm_region *r)
 {

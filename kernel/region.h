@@ -100,6 +100,7 @@ void gvm_region_exit(void);
 long gvm_region_create(struct net *net, void __user *uarg);
 void gvm_region_release(struct gvm_region *r);
 struct gvm_region *gvm_region_get(struct gvm_domain *d, u32 id);
+struct gvm_region *gvm_region_next(struct gvm_domain *d, unsigned long *id);
 void gvm_region_put(struct gvm_region *r);
 void gvm_region_recv(struct gvm_region *r, const struct gvm_msg *m);
 void gvm_regions_peer_failed(struct gvm_domain *d, u32 node);
