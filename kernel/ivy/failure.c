@@ -246,6 +246,39 @@ int gvm_ivy_node_down(struct gvm_ivy *ivy, u32 node)
 	return ivy_learn_down(ivy, node);
 }
 
+/*
+ * @node opened the region only now: the failures it was not there to hear
+ * of are replayed to it as the others heard them. First our claims on the
+ * pages whose directory it inherited, then a REHOME_DONE per failed
+ * member, which also tells it of the failure (a claim may come first:
+ * ivy_home_inherit() keeps it).
+ */
+int gvm_ivy_member_opened(struct gvm_ivy *ivy, u32 node)
+{
+	u32 n = ivy->cfg.nmembers, i;
+	u64 pfn;
+
+	if (node == ivy->cfg.self || !ivy_is_member(ivy, node) ||
+	    !gvm_ivy_alive(ivy, node))
+		return -EINVAL;
+	if (ivy->nalive == n)
+		return 0;
+	for (pfn = 0; pfn < ivy->cfg.npages; pfn++) {
+		struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+
+		if (gvm_ivy_is_owner(pg) && gvm_ivy_home(ivy, pfn) == node &&
+		    ivy->cfg.members[pfn % n] != node)
+			ivy_send(ivy, GVM_MSG_ANNOUNCE, node, pfn, 0,
+				 pg->version, 0, GVM_NODE_NONE, 0);
+	}
+	for (i = 0; i < n; i++)
+		if (ivy->cfg.members[i] != ivy->cfg.self &&
+		    !gvm_ivy_alive(ivy, ivy->cfg.members[i]))
+			ivy_send(ivy, GVM_MSG_REHOME_DONE, node, 0, 0, 0,
+				 ivy->cfg.members[i], 0, 0);
+	return 0;
+}
+
 /* ---- messages --------------------------------------------------------- */
 
 /* The home asks how a transaction with a failed party ended. */

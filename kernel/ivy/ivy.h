@@ -230,6 +230,7 @@ int gvm_ivy_recv(struct gvm_ivy *ivy, const struct gvm_msg *m);
 int gvm_ivy_timer(struct gvm_ivy *ivy, enum gvm_timer timer, u64 pfn,
 		  u64 txid);
 int gvm_ivy_node_down(struct gvm_ivy *ivy, u32 node);
+int gvm_ivy_member_opened(struct gvm_ivy *ivy, u32 node);
 
 u32 gvm_ivy_home(const struct gvm_ivy *ivy, u64 pfn);
 bool gvm_ivy_alive(const struct gvm_ivy *ivy, u32 node);

@@ -465,6 +465,43 @@ TEST(announced_owner_survives_home_failure)
 	EXPECT_EQ(0, S.node[2].failed_ops);
 }
 
+/*
+ * Node 2 opens the region only after node 1 failed, so it heard neither
+ * the failure nor node 0's claims on the pages it inherits (dropped here):
+ * node 0 replays them when node 2 opens, and node 2 serves its new pages.
+ */
+TEST(member_opening_after_a_failure_inherits_its_pages)
+{
+	setup(3, 2, 8, 0, 8);
+	ASSERT_LE(0, access_page(0, true, 1));		/* home 1, owner 0 */
+	ASSERT_EQ(0, apply(CL_T_CRASH, 1, 0));
+	ASSERT_EQ(0, apply(CL_T_DOWN, 0, 1));
+	ASSERT_EQ(2, S.chan[0][2].len);
+	S.chan[0][2].len = 0;				/* not open yet */
+	EXPECT_TRUE(gvm_ivy_alive(&S.node[2].ivy, 1));
+
+	EXPECT_EQ(-EINVAL, gvm_ivy_member_opened(&S.node[0].ivy, 0));
+	EXPECT_EQ(-EINVAL, gvm_ivy_member_opened(&S.node[0].ivy, 1));
+	ASSERT_EQ(0, gvm_ivy_member_opened(&S.node[0].ivy, 2));
+	ASSERT_EQ(2, S.chan[0][2].len);
+	EXPECT_EQ(GVM_MSG_ANNOUNCE, S.chan[0][2].q[0].type);
+	EXPECT_EQ(1, S.chan[0][2].q[0].pfn);
+	EXPECT_EQ(GVM_MSG_REHOME_DONE, S.chan[0][2].q[1].type);
+	EXPECT_EQ(1, S.chan[0][2].q[1].arg);
+	ASSERT_LE(0, run());
+	EXPECT_FALSE(gvm_ivy_alive(&S.node[2].ivy, 1));
+	EXPECT_EQ(0, pg(2, 1)->dir_owner);
+	EXPECT_EQ(0, pg(2, 1)->dir & (GVM_DIR_UNKNOWN | GVM_DIR_LOST));
+	ASSERT_LE(0, access_page(2, false, 1));
+	EXPECT_EQ(0, S.node[2].failed_ops);
+	EXPECT_EQ(S.latest[1], S.node[2].value[1]);
+
+	/* With nobody failed, opening sends nothing. */
+	setup(3, 2, 8, 0, 8);
+	ASSERT_EQ(0, gvm_ivy_member_opened(&S.node[0].ivy, 2));
+	EXPECT_EQ(0, S.chan[0][2].len);
+}
+
 TEST(requester_failure_is_settled_by_query)
 {
 	setup(3, 1, 8, 0, 8);
