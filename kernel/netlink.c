@@ -51,6 +51,7 @@ static const struct nla_policy gvm_policy[GVM_A_MAX + 1] = {
 	[GVM_A_PFN] = { .type = NLA_REJECT },
 	[GVM_A_ERRNO] = { .type = NLA_REJECT },
 	[GVM_A_VERSION] = { .type = NLA_REJECT },
+	[GVM_A_REGION_CONFLICT] = { .type = NLA_REJECT },
 };
 
 enum { GVM_MCGRP_EVENTS_IDX };
@@ -478,13 +479,14 @@ static int gvm_fill_region(struct sk_buff *skb, struct gvm_domain *d,
 			   int flags)
 {
 	u64 st[__GVM_RSTAT_MAX], lat[GVM_LAT_BUCKETS];
+	char conflict[GVM_CONFLICT_MAX];
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &gvm_genl_family, flags,
 			  GVM_CMD_REGION_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	gvm_region_stats(r, st, lat);
+	gvm_region_stats(r, st, lat, conflict);
 	if (nla_put_u32(skb, GVM_A_DOMAIN_ID, d->id) ||
 	    nla_put_u32(skb, GVM_A_REGION_ID, r->id) ||
 	    nla_put_u64_64bit(skb, GVM_A_REGION_BYTES,
@@ -496,7 +498,9 @@ static int gvm_fill_region(struct sk_buff *skb, struct gvm_domain *d,
 	    gvm_put_u64s(skb, GVM_A_REGION_STATS, st, GVM_RSTAT_READ_FAULTS,
 			 __GVM_RSTAT_MAX, 0) ||
 	    gvm_put_u64s(skb, GVM_A_FAULT_LAT, lat, 0, GVM_LAT_BUCKETS,
-			 GVM_LAT_FIRST))
+			 GVM_LAT_FIRST) ||
+	    (conflict[0] &&
+	     nla_put_string(skb, GVM_A_REGION_CONFLICT, conflict)))
 		goto err;
 	genlmsg_end(skb, hdr);
 	return 0;
@@ -687,6 +691,19 @@ void gvm_notify_fault(struct gvm_domain *d, u32 region, u64 pfn, int err,
 			       nla_put_u64_64bit(skb, GVM_A_PFN, pfn,
 						 GVM_A_PAD) ||
 			       nla_put_u32(skb, GVM_A_ERRNO, err) ||
+			       nla_put_string(skb, GVM_A_REASON, reason));
+}
+
+void gvm_notify_region_conflict(struct gvm_domain *d, u32 region, u32 node,
+				const char *reason)
+{
+	void *hdr;
+	struct sk_buff *skb = gvm_event_new(d, GVM_CMD_REGION_CONFLICT, &hdr);
+
+	if (skb)
+		gvm_event_send(d, skb, hdr,
+			       nla_put_u32(skb, GVM_A_REGION_ID, region) ||
+			       nla_put_u32(skb, GVM_A_NODE_ID, node) ||
 			       nla_put_string(skb, GVM_A_REASON, reason));
 }
 

@@ -18,6 +18,8 @@ void gvm_notify_handshake(struct gvm_domain *d, u32 node, u8 reason,
 			  const char *text);
 void gvm_notify_fault(struct gvm_domain *d, u32 region, u64 pfn, int err,
 		      const char *reason);
+void gvm_notify_region_conflict(struct gvm_domain *d, u32 region, u32 node,
+				const char *reason);
 void gvm_notify_page_lost(struct gvm_domain *d, u32 region, u64 pfn);
 
 #endif /* _GVM_NETLINK_H */

@@ -9,6 +9,7 @@
  * armed. Frames arrive from the transport's receive work, timers from a
  * delayed work, member failures from a work the transport kicks.
  */
+#include <linux/bitmap.h>
 #include <linux/bsearch.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
@@ -24,8 +25,6 @@
 /* How long the engine's timers run, by kind. */
 #define GVM_RETRY_MS	2	/* a home's queue was full: ask again */
 #define GVM_HOME_MS	2	/* a home dispatches its queue again */
-
-static void gvm_region_drain(struct gvm_region *r);
 
 /* ---- the engine's actions --------------------------------------------- */
 
@@ -170,7 +169,7 @@ static void gvm_region_to_self(struct gvm_region *r, const struct gvm_msg *m)
 }
 
 /* With r->lock held, after each call into the engine. */
-static void gvm_region_drain(struct gvm_region *r)
+void gvm_region_drain(struct gvm_region *r)
 {
 	struct gvm_selfmsg *s;
 
@@ -183,8 +182,11 @@ static void gvm_region_drain(struct gvm_region *r)
 	}
 }
 
-/* A frame for the engine; a page-carrying one takes the local copy. */
-static void gvm_region_xmit(struct gvm_region *r, const struct gvm_msg *em)
+/*
+ * A frame for the engine; a page-carrying one takes the local copy. Out of
+ * service, only ATTACH goes (to say so).
+ */
+void gvm_region_xmit(struct gvm_region *r, const struct gvm_msg *em)
 {
 	struct gvm_domain *d = r->domain;
 	struct gvm_msg m = *em;
@@ -192,6 +194,8 @@ static void gvm_region_xmit(struct gvm_region *r, const struct gvm_msg *em)
 	void *kaddr = NULL;
 	int ret;
 
+	if (r->conflict[0] && m.type != GVM_MSG_ATTACH)
+		return;
 	if ((m.type == GVM_MSG_DATA || m.type == GVM_MSG_GRANT) &&
 	    !(m.flags & GVM_F_NODATA) && m.dst != d->self) {
 		/* Nobody may write the page while its contents go out. */
@@ -239,6 +243,8 @@ static void gvm_region_emit(void *priv, const struct gvm_ivy_action *a)
 			atomic64_inc(&r->st[GVM_RSTAT_PAGES_IN]);
 		break;
 	case GVM_ACT_MAP:
+		if (r->conflict[0])
+			break;
 		set_bit(a->pfn, r->valid);
 		if (a->write)
 			set_bit(a->pfn, r->writable);
@@ -286,6 +292,8 @@ static const char *gvm_fault_reason(int err)
 		return "no answer in time";
 	case -EINTR:
 		return "the task was killed";
+	case -EPROTO:
+		return "the region is out of service: it conflicts with another member's";
 	default:
 		return "the fault failed";
 	}
@@ -318,6 +326,10 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write)
 	for (;;) {
 		u8 state = r->ivy.pages[pfn].state;
 
+		if (r->conflict[0]) {
+			ret = -EPROTO;
+			break;
+		}
 		if (write ? state == GVM_PG_EXCLUSIVE :
 			    state != GVM_PG_INVALID) {
 			set_bit(pfn, r->valid);
@@ -382,7 +394,7 @@ static int gvm_u32_cmp(const void *a, const void *b)
 }
 
 /* @node's index in the region's sorted member list, or -1. */
-static int gvm_region_index(const struct gvm_region *r, u32 node)
+int gvm_region_index(const struct gvm_region *r, u32 node)
 {
 	const u32 *m = bsearch(&node, r->members, r->nmembers, sizeof(u32),
 			       gvm_u32_cmp);
@@ -438,7 +450,13 @@ static void gvm_region_sync(struct gvm_region *r, const struct gvm_msg *m)
 void gvm_region_recv(struct gvm_region *r, const struct gvm_msg *m)
 {
 	mutex_lock(&r->lock);
-	if (r->dying ||
+	if (r->dying)
+		goto out;
+	if (m->type == GVM_MSG_ATTACH) {
+		gvm_region_attach_recv(r, m);
+		goto out;
+	}
+	if (r->conflict[0] ||
 	    (m->type == GVM_MSG_HANDOFF && !gvm_region_take(r, m->pfn)))
 		goto out;
 	if (m->type == GVM_MSG_SYNC || m->type == GVM_MSG_SYNC_ACK) {
@@ -540,7 +558,9 @@ static void gvm_region_down_work(struct work_struct *work)
 
 /* ---- counters --------------------------------------------------------- */
 
-void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat)
+/* @conflict: GVM_CONFLICT_MAX bytes, "" while the region is in service. */
+void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat,
+		      char *conflict)
 {
 	const struct gvm_ivy_stats *s = &r->ivy_stats;
 	int i;
@@ -560,6 +580,7 @@ void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat)
 	st[GVM_RSTAT_STALE] = s->stale;
 	st[GVM_RSTAT_PROTOCOL_ERRORS] += s->protocol_errors;
 	st[GVM_RSTAT_TAKEOVERS] += s->received[GVM_MSG_HANDOFF];
+	strscpy(conflict, r->conflict, GVM_CONFLICT_MAX);
 	mutex_unlock(&r->lock);
 }
 
@@ -582,7 +603,9 @@ static int gvm_region_alloc(struct gvm_region *r, struct gvm_ivy_cfg *cfg)
 	r->writable = kvcalloc(words, sizeof(long), GFP_KERNEL | __GFP_NOWARN);
 	r->scratch = gvm_alloc(d, GVM_IVY_SCRATCH_RANGES *
 			       sizeof(*r->scratch), GFP_KERNEL);
-	if (!r->ivy_mem || !r->valid || !r->writable || !r->scratch)
+	r->attached = bitmap_zalloc(r->nmembers, GFP_KERNEL);
+	if (!r->ivy_mem || !r->valid || !r->writable || !r->scratch ||
+	    !r->attached)
 		return -ENOMEM;
 	r->mem_big = r->ivy_mem_size + 2 * words * sizeof(long);
 	atomic64_add(r->mem_big, &d->mem_bytes);
@@ -608,6 +631,7 @@ static void gvm_region_free(struct gvm_region *r)
 	vfree(r->ivy_mem);
 	kvfree(r->valid);
 	kvfree(r->writable);
+	bitmap_free(r->attached);
 	gvm_free(d, r->scratch, GVM_IVY_SCRATCH_RANGES * sizeof(*r->scratch));
 	gvm_free(d, r->members, r->nmembers * sizeof(u32));
 	if (r->inode)
@@ -845,6 +869,9 @@ static void gvm_region_handoff(struct gvm_region *r)
 		if (r->members[i] != r->ivy.cfg.self &&
 		    gvm_ivy_alive(&r->ivy, r->members[i]))
 			break;
+	/* Out of service, the members already went on without us. */
+	if (r->conflict[0])
+		i = r->nmembers;
 	mutex_unlock(&r->lock);
 	/* The last member: the region ends here, there is no one to tell. */
 	if (i == r->nmembers)
@@ -1072,6 +1099,7 @@ long gvm_region_create(struct net *net, void __user *uarg)
 			gvm_regions_peer_failed(d, id);
 	mutex_unlock(&d->lock);
 	mutex_unlock(&gn->lock);
+	gvm_region_attach(r);
 	fd_install(fd, file);
 	return fd;
 

@@ -6,7 +6,8 @@
  * its actions into frames, page copies, unmaps, timers and wake-ups, and
  * feeds it frames, timers and member failures. region_map.c is the memory
  * side: the region's own inode (its page cache holds this node's copies),
- * mmap, and the fault handlers.
+ * mmap, and the fault handlers. region_attach.c checks that the members
+ * agree on what the region is.
  *
  * Locks, outermost first: mmap_lock, the region's mutex, the domain's
  * mutex (taken to send), then a page's folio lock (taken to unmap it). The
@@ -22,6 +23,7 @@
 #include "ivy/ivy.h"
 
 #define GVM_NTIMERS	3	/* enum gvm_timer, from 1 */
+#define GVM_CONFLICT_MAX	128	/* why a region is out of service */
 
 /* A fault waiting for the engine to complete its page. */
 struct gvm_fault_wait {
@@ -72,6 +74,9 @@ struct gvm_region {
 	struct gvm_range *scratch;
 	u32 *members;			/* ascending, at creation */
 	u32 nmembers;
+	u64 digest;			/* gvm_members_digest() of members */
+	unsigned long *attached;	/* by member: its ATTACH came */
+	char conflict[GVM_CONFLICT_MAX];	/* "": in service */
 	/*
 	 * What the fault handlers may map, one bit per page: set when the
 	 * engine says the copy is valid (writable), cleared, under the
@@ -105,7 +110,16 @@ void gvm_region_put(struct gvm_region *r);
 void gvm_region_recv(struct gvm_region *r, const struct gvm_msg *m);
 void gvm_regions_peer_failed(struct gvm_domain *d, u32 node);
 int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write);
-void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat);
+void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat,
+		      char *conflict);
+/* For region_attach.c, with r->lock held. */
+void gvm_region_xmit(struct gvm_region *r, const struct gvm_msg *em);
+void gvm_region_drain(struct gvm_region *r);
+int gvm_region_index(const struct gvm_region *r, u32 node);
+
+/* region_attach.c */
+void gvm_region_attach(struct gvm_region *r);
+void gvm_region_attach_recv(struct gvm_region *r, const struct gvm_msg *m);
 
 /* region_map.c */
 int gvm_map_init(void);

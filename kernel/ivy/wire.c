@@ -11,7 +11,7 @@ enum wire_arg { ARG_ZERO, ARG_NODE, ARG_HINT, ARG_ERRNO, ARG_COUNT,
 		ARG_REASON };
 enum wire_txid { TX_NONE, TX_REQUIRED, TX_OPTIONAL };
 /* What of region and pfn a type uses; the others must be zero. */
-enum wire_page { PG_NONE, PG_PAGE, PG_REGION };
+enum wire_page { PG_NONE, PG_PAGE, PG_REGION, PG_COUNT };
 
 struct wire_rule {
 	const char *name;
@@ -64,6 +64,10 @@ static const struct wire_rule rules[__GVM_MSG_MAX] = {
 				 0, TX_REQUIRED, PG_REGION },
 	[GVM_MSG_SYNC_ACK]   = { "SYNC_ACK", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
 				 0, TX_REQUIRED, PG_REGION },
+	/* What the sender took the region to be: pfn is its page count. */
+	[GVM_MSG_ATTACH]     = { "ATTACH", GVM_F_REPLY | GVM_F_REFUSED |
+				 GVM_F_BROKEN, PL_NONE, ARG_NODE, ARG_COUNT,
+				 0, TX_REQUIRED, PG_COUNT },
 	/* Transport frames: no page, no region. HELLO's txid is a nonce. */
 	[GVM_MSG_HELLO]      = { "HELLO", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
 				 0, TX_REQUIRED, PG_NONE },
@@ -204,7 +208,8 @@ enum gvm_wire_status gvm_wire_decode(void *buf, size_t len,
 	m->version = le64_to_cpu(h->pg_version);
 	plen = le32_to_cpu(h->payload_len);
 
-	if (m->flags & ~rule->flags)
+	/* No type takes two flags at once. */
+	if ((m->flags & ~rule->flags) || (m->flags & (m->flags - 1)))
 		return GVM_WIRE_EFLAGS;
 	if (h->reserved || (!rule->version && m->version) ||
 	    (!rule->page && m->pfn))
@@ -231,6 +236,8 @@ enum gvm_wire_status gvm_wire_decode(void *buf, size_t len,
 			return GVM_WIRE_EREGION;
 		if (rule->page == PG_REGION && m->pfn)
 			return GVM_WIRE_ERESERVED;
+		if (rule->page == PG_COUNT && !m->pfn)
+			return GVM_WIRE_EARG;
 		if (rule->page == PG_PAGE && lim->npages &&
 		    m->pfn >= lim->npages)
 			return GVM_WIRE_EPAGE;
@@ -254,6 +261,19 @@ enum gvm_wire_status gvm_wire_decode(void *buf, size_t len,
 				   lim->id_space, m);
 	}
 	return GVM_WIRE_OK;
+}
+
+u64 gvm_members_digest(const u32 *ids, u32 n)
+{
+	u64 h = GVM_DIGEST_BASIS;
+	u32 i, b;
+
+	for (i = 0; i < n; i++)
+		for (b = 0; b < 32; b += 8) {
+			h ^= (ids[i] >> b) & 0xff;
+			h *= GVM_DIGEST_PRIME;
+		}
+	return h ?: 1;
 }
 
 size_t gvm_wire_payload_len(const struct gvm_msg *m)

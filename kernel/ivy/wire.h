@@ -64,6 +64,7 @@ enum gvm_wire_status gvm_wire_decode(void *buf, size_t len,
 				     const struct gvm_wire_limits *lim,
 				     struct gvm_msg *m);
 size_t gvm_wire_payload_len(const struct gvm_msg *m);
+u64 gvm_members_digest(const u32 *ids, u32 n);
 void gvm_wire_encode_hdr(const struct gvm_msg *m, struct gvm_wire_hdr *h);
 int gvm_wire_encode(const struct gvm_msg *m, void *buf, size_t len);
 const char *gvm_wire_strerror(enum gvm_wire_status st);

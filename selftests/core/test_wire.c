@@ -79,6 +79,13 @@ static struct gvm_msg valid(u8 type)
 	case GVM_MSG_SYNC_ACK:
 		m.pfn = 0;
 		break;
+	case GVM_MSG_ATTACH:
+		/* pfn is the page count: larger than the receiver's here. */
+		m.pfn = 1ULL << 40;
+		m.arg = 7;
+		m.aux = 3;
+		m.flags = GVM_F_REPLY;
+		break;
 	case GVM_MSG_HELLO:
 	case GVM_MSG_HELLO_ACK:
 	case GVM_MSG_HELLO_NACK:
@@ -142,6 +149,20 @@ TEST(every_type_round_trips)
 			EXPECT_EQ(5, d.ranges[1].count);
 		}
 	}
+}
+
+/* The digest is the uapi's FNV-1a: known values, order and width matter. */
+TEST(members_digest)
+{
+	static const u32 one[] = { 0 }, three[] = { 0, 1, 2 },
+			 swapped[] = { 0, 2, 1 }, wide[] = { 0x100 };
+
+	/* FNV-1a 64 of four zero bytes. */
+	EXPECT_EQ(0x4d25767f9dce13f5ULL, gvm_members_digest(one, 1));
+	EXPECT_EQ(GVM_DIGEST_BASIS, gvm_members_digest(NULL, 0));
+	EXPECT_NE(gvm_members_digest(three, 3), gvm_members_digest(swapped, 3));
+	EXPECT_NE(gvm_members_digest(three, 2), gvm_members_digest(three, 3));
+	EXPECT_NE(gvm_members_digest(one, 1), gvm_members_digest(wide, 1));
 }
 
 TEST(little_endian_on_the_wire)
@@ -244,6 +265,14 @@ static const struct bad bads[] = {
 	{ "DETACH about a page", GVM_MSG_DETACH, H(pfn), 1, 0, GVM_WIRE_ERESERVED },
 	{ "SYNC without txid", GVM_MSG_SYNC, H(txid), 0, 0, GVM_WIRE_ETXID },
 	{ "SYNC_ACK about a page", GVM_MSG_SYNC_ACK, H(pfn), 1, 0, GVM_WIRE_ERESERVED },
+	{ "ATTACH without digest", GVM_MSG_ATTACH, H(txid), 0, 0, GVM_WIRE_ETXID },
+	{ "ATTACH of no pages", GVM_MSG_ATTACH, H(pfn), 0, 0, GVM_WIRE_EARG },
+	{ "ATTACH without members", GVM_MSG_ATTACH, H(aux), 0, 0, GVM_WIRE_EARG },
+	{ "ATTACH owner out of range", GVM_MSG_ATTACH, H(arg), ID_SPACE, 0, GVM_WIRE_ENODE },
+	{ "ATTACH asking and refusing", GVM_MSG_ATTACH, H(flags), GVM_F_REPLY | GVM_F_REFUSED, 0, GVM_WIRE_EFLAGS },
+	{ "ATTACH refused and broken", GVM_MSG_ATTACH, H(flags), GVM_F_REFUSED | GVM_F_BROKEN, 0, GVM_WIRE_EFLAGS },
+	{ "ATTACH with a version", GVM_MSG_ATTACH, H(pg_version), 1, 0, GVM_WIRE_ERESERVED },
+	{ "ATTACH with payload", GVM_MSG_ATTACH, H(payload_len), 8, 8, GVM_WIRE_ELEN },
 	{ "HELLO without nonce", GVM_MSG_HELLO, H(txid), 0, 0, GVM_WIRE_ETXID },
 	{ "HELLO with flags", GVM_MSG_HELLO, H(flags), GVM_F_WRITE, 0, GVM_WIRE_EFLAGS },
 	{ "HELLO with arg", GVM_MSG_HELLO, H(arg), 1, 0, GVM_WIRE_EARG },

@@ -89,6 +89,14 @@ static void check_fields(const struct gvm_msg *m,
 	} else if (m->type == GVM_MSG_SYNC || m->type == GVM_MSG_SYNC_ACK) {
 		/* A region's barrier: no page, a txid to match. */
 		CHECK(!m->pfn && m->txid && !m->arg && !m->aux);
+	} else if (m->type == GVM_MSG_ATTACH) {
+		/* A region's size, owner, members and digest; one flag. */
+		CHECK(m->pfn && m->txid && node_ok(m->arg, lim));
+		CHECK(m->aux >= 1 && m->aux <= lim->id_space);
+		CHECK(!lim->npages || m->region == lim->region);
+		CHECK(!(m->flags & ~(GVM_F_REPLY | GVM_F_REFUSED |
+				     GVM_F_BROKEN)));
+		CHECK(!(m->flags & (m->flags - 1)));
 	} else if (m->type >= GVM_MSG_HELLO) {
 		/* Transport frames: no page; a nonce on HELLO and its ACK. */
 		CHECK(!m->region && !m->pfn && !m->aux);
@@ -165,6 +173,8 @@ static void check_fields(const struct gvm_msg *m,
 	case GVM_MSG_ANNOUNCE:
 		CHECK(!(m->flags & ~GVM_F_DISOWN));
 		break;
+	case GVM_MSG_ATTACH:
+		break;		/* above */
 	default:
 		CHECK(!m->flags);
 	}

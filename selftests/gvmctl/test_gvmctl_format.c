@@ -136,6 +136,7 @@ TEST(names)
 	EXPECT_STREQ("node-down", event_name(GVM_CMD_NODE_DOWN));
 	EXPECT_STREQ("fault-fail", event_name(GVM_CMD_FAULT_FAIL));
 	EXPECT_STREQ("page-lost", event_name(GVM_CMD_PAGE_LOST));
+	EXPECT_STREQ("region-conflict", event_name(GVM_CMD_REGION_CONFLICT));
 	EXPECT_STREQ("unknown", event_name(GVM_CMD_DOMAIN_GET));
 	EXPECT_STREQ("unknown", event_name(GVM_CMD_REGION_GET));
 	EXPECT_STREQ("unknown", event_name(__GVM_CMD_MAX));
@@ -350,6 +351,29 @@ TEST_F(domain7, text_regions)
 	free(out);
 }
 
+/* A region out of service says why, in text and in JSON. */
+TEST_F(domain7, region_out_of_service)
+{
+	struct gvm_region_info *r = &self->regions[1];
+	char *out;
+
+	snprintf(r->conflict, sizeof(r->conflict),
+		 "node 1 has 8 pages, this node \"16\"");
+	self->d.regions = self->regions;
+	self->d.nregions = 2;
+	CAPTURE(out, status_text(OUT, &self->d));
+	EXPECT_NE(NULL, strstr(out,
+		"    region 2: 4.0 KiB, 0 pages here, initial owner -, 0 members\n"
+		"      out of service: node 1 has 8 pages, this node \"16\"\n"
+		"      fault latency -\n")) TH_LOG("%s", out);
+	free(out);
+	CAPTURE(out, status_json(OUT, &self->d, 1));
+	EXPECT_NE(NULL, strstr(out,
+		"\"pages\": 0, \"conflict\": \"node 1 has 8 pages, this node \\\"16\\\"\", \"stats\""))
+		TH_LOG("%s", out);
+	free(out);
+}
+
 /* Every counter at its widest wraps within 80 columns, none lost. */
 TEST_F(domain7, text_region_wraps)
 {
@@ -435,8 +459,8 @@ TEST_F(domain7, json_regions)
 {
 	static const char want[] =
 		"      \"regions\": [\n"
-		"        {\"id\": 1, \"bytes\": 67108864, \"owner\": 0, \"members\": 3, \"pages\": 1200, \"stats\": {\"read_faults\": 12, \"write_faults\": 3, \"local_faults\": 40, \"pages_in\": 15, \"pages_out\": 2, \"inv_sent\": 0, \"inv_received\": 5, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 7, \"protocol_errors\": 0, \"takeovers\": 0}, \"fault_latency\": [0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]},\n"
-		"        {\"id\": 2, \"bytes\": 4096, \"owner\": null, \"members\": 0, \"pages\": 0, \"stats\": {\"read_faults\": 0, \"write_faults\": 0, \"local_faults\": 0, \"pages_in\": 0, \"pages_out\": 0, \"inv_sent\": 0, \"inv_received\": 0, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 0, \"protocol_errors\": 0, \"takeovers\": 0}, \"fault_latency\": [" LAT0 "]}\n"
+		"        {\"id\": 1, \"bytes\": 67108864, \"owner\": 0, \"members\": 3, \"pages\": 1200, \"conflict\": null, \"stats\": {\"read_faults\": 12, \"write_faults\": 3, \"local_faults\": 40, \"pages_in\": 15, \"pages_out\": 2, \"inv_sent\": 0, \"inv_received\": 5, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 7, \"protocol_errors\": 0, \"takeovers\": 0}, \"fault_latency\": [0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]},\n"
+		"        {\"id\": 2, \"bytes\": 4096, \"owner\": null, \"members\": 0, \"pages\": 0, \"conflict\": null, \"stats\": {\"read_faults\": 0, \"write_faults\": 0, \"local_faults\": 0, \"pages_in\": 0, \"pages_out\": 0, \"inv_sent\": 0, \"inv_received\": 0, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 0, \"protocol_errors\": 0, \"takeovers\": 0}, \"fault_latency\": [" LAT0 "]}\n"
 		"      ]\n"
 		"    }\n"
 		"  ]\n"

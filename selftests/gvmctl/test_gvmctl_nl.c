@@ -384,6 +384,7 @@ static struct nl_msg *full_region(uint32_t id)
 	nla_put_u32(msg, GVM_A_REGION_OWNER, 10239);
 	nla_put_u64(msg, GVM_A_REGION_PAGES, 3);
 	nla_put_u32(msg, GVM_A_MEMBERS, 4);
+	nla_put_string(msg, GVM_A_REGION_CONFLICT, "node 1 has 8 pages");
 	put_u64s(msg, GVM_A_REGION_STATS, GVM_RSTAT_READ_FAULTS,
 		 GVM_RSTAT_MAX - GVM_RSTAT_READ_FAULTS + 1, 100);
 	put_u64s(msg, GVM_A_FAULT_LAT, GVM_LAT_FIRST, GVM_LAT_BUCKETS, 1000);
@@ -404,6 +405,7 @@ TEST(region_reply)
 	EXPECT_EQ(10239, r.owner);
 	EXPECT_EQ(3, r.pages);
 	EXPECT_EQ(4, r.members);
+	EXPECT_STREQ("node 1 has 8 pages", r.conflict);
 	EXPECT_EQ(0, r.stats[GVM_RSTAT_UNSPEC]);
 	EXPECT_EQ(0, r.stats[GVM_RSTAT_PAD]);
 	for (i = GVM_RSTAT_READ_FAULTS; i <= GVM_RSTAT_MAX; i++)
@@ -423,6 +425,7 @@ TEST(region_reply)
 	EXPECT_EQ(0, r.bytes);
 	EXPECT_EQ(GVM_NODE_NONE, r.owner);
 	EXPECT_EQ(0, r.pages);
+	EXPECT_STREQ("", r.conflict);
 	for (i = 0; i <= GVM_RSTAT_MAX; i++)
 		EXPECT_EQ(0, r.stats[i]);
 	for (i = 0; i < GVM_LAT_BUCKETS; i++)

@@ -119,6 +119,9 @@ static void gvm_fill(struct gvm_entry *e, struct nlmsghdr *nlh)
 		e->region_bytes = nla_get_u64(tb[GVM_A_REGION_BYTES]);
 	if (tb[GVM_A_REGION_PAGES])
 		e->region_pages = nla_get_u64(tb[GVM_A_REGION_PAGES]);
+	if (tb[GVM_A_REGION_CONFLICT])
+		snprintf(e->conflict, sizeof(e->conflict), "%s",
+			 nla_get_string(tb[GVM_A_REGION_CONFLICT]));
 	if (tb[GVM_A_PFN])
 		e->pfn = nla_get_u64(tb[GVM_A_PFN]);
 	if (tb[GVM_A_ERRNO])

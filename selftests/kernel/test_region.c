@@ -10,7 +10,9 @@
  * critical section to one node at a time; random reads and exchanges over
  * 4,096 pages form a linearizable history per page; a failed owner's
  * pages fault with SIGBUS and an event (never zeros) while the others go
- * on; every bad ioctl and mmap is refused with its errno.
+ * on; a node that opens a region other than the others did, or again after
+ * leaving it, is refused loudly; every bad ioctl and mmap is refused with
+ * its errno.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -705,6 +707,153 @@ TEST_F(dsm, region_get_names_what_is_wrong)
 	EXPECT_EQ(-ENOENT, region_get(&self->g[1], DOMAIN, 2));
 	EXPECT_STREQ("no such region open here", self->g[1].extack);
 	EXPECT_EQ(-ENOENT, region_get(&self->g[1], 99, 1));
+}
+
+/* ---- members that disagree on a region ---------------------------------- */
+
+/* Node @n opens region @id as @npages pages from @owner, mapped. */
+static uint8_t *open_as(int n, uint32_t id, uint64_t npages, uint32_t owner,
+			int *fd)
+{
+	uint8_t *p;
+
+	if (gvm_enter_ns(n))
+		return MAP_FAILED;
+	*fd = gvm_region_open(DOMAIN, id, npages * PAGE, owner);
+	gvm_leave_ns();
+	if (*fd < 0)
+		return MAP_FAILED;
+	p = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 *fd, 0);
+	if (p == MAP_FAILED)
+		close(*fd);
+	return p;
+}
+
+/* Why node @g took region @id out of service, waited for; "" if not. */
+static const char *conflict_of(struct gvm_nl *g, uint32_t id)
+{
+	long end = gvm_now_ms() + 5000;
+
+	do {
+		if (region_get(g, DOMAIN, id) == 0 && dump.e[0].conflict[0])
+			return dump.e[0].conflict;
+		usleep(20000);
+	} while (gvm_now_ms() < end);
+	return "";
+}
+
+/* A REGION_CONFLICT event about @node and region @id, with @reason. */
+static bool conflict_event(struct gvm_nl *ev, uint32_t id, uint32_t node,
+			   const char *reason)
+{
+	struct gvm_entry e;
+
+	while (!gvm_nl_event(ev, 3000, &e))
+		if (e.cmd == GVM_CMD_REGION_CONFLICT && e.region == id &&
+		    e.node == node && strstr(e.reason, reason))
+			return true;
+	return false;
+}
+
+/*
+ * Node 1 opens regions 2 and 3 other than node 0 did (the size, then the
+ * initial owner): node 1, the later, takes them out of service (SIGBUS,
+ * never its own zeros), both nodes say so, and node 0 goes on with node 2.
+ */
+TEST_F(dsm, a_region_opened_differently_is_refused)
+{
+	int fd0, fd1, fd2, fd3, fd4, fd5;
+	uint8_t *a, *b, *c, *d, *e, *f;
+	long ms;
+
+	a = open_as(0, 2, 8, GVM_NODE_NONE, &fd0);
+	ASSERT_NE(MAP_FAILED, a);
+	*(uint64_t *)(a + 3 * PAGE) = 0x11;
+	b = open_as(1, 2, 16, GVM_NODE_NONE, &fd1);
+	ASSERT_NE(MAP_FAILED, b);
+	EXPECT_STREQ("node 0 has 8 pages, this node 16",
+		     conflict_of(&self->g[1], 2));
+	EXPECT_EQ(SIGBUS, touch_in_child(b + 3 * PAGE, &ms));
+	EXPECT_EQ(SIGBUS, touch_in_child(b + 12 * PAGE, &ms));
+	EXPECT_TRUE(conflict_event(&self->ev[1], 2, 0, "node 0 has 8 pages"));
+	EXPECT_TRUE(conflict_event(&self->ev[0], 2, 1,
+				   "node 1 has 16 pages, this node 8"));
+	ASSERT_EQ(0, region_get(&self->g[0], DOMAIN, 2));
+	EXPECT_STREQ("", dump.e[0].conflict);
+
+	/* Node 0 goes on, with node 2 that agrees, without node 1. */
+	c = open_as(2, 2, 8, GVM_NODE_NONE, &fd2);
+	ASSERT_NE(MAP_FAILED, c);
+	EXPECT_EQ(0x11, *(uint64_t *)(c + 3 * PAGE));
+	*(uint64_t *)(c + 4 * PAGE) = 0x22;
+	EXPECT_EQ(0x22, *(uint64_t *)(a + 4 * PAGE));
+	/* Pages whose home would have been node 1 too. */
+	*(uint64_t *)(a + 7 * PAGE) = 0x33;
+	EXPECT_EQ(0x33, *(uint64_t *)(c + 7 * PAGE));
+	ASSERT_EQ(0, region_get(&self->g[2], DOMAIN, 2));
+	EXPECT_STREQ("", dump.e[0].conflict);
+	EXPECT_EQ(0, dump.e[0].rstats[GVM_RSTAT_FAULT_FAILS]);
+
+	/* The initial owner: node 0 says itself, node 1 says itself. */
+	d = open_as(0, 3, 4, 0, &fd3);
+	ASSERT_NE(MAP_FAILED, d);
+	e = open_as(1, 3, 4, 1, &fd4);
+	ASSERT_NE(MAP_FAILED, e);
+	EXPECT_STREQ("node 0 has node 0 as the initial owner, this node 1",
+		     conflict_of(&self->g[1], 3));
+	EXPECT_EQ(SIGBUS, touch_in_child(e, &ms));
+	f = open_as(2, 3, 4, 0, &fd5);
+	ASSERT_NE(MAP_FAILED, f);
+	*(uint64_t *)d = 0x44;
+	EXPECT_EQ(0x44, *(uint64_t *)f);
+
+	/* The one out of service first; the last member hands nothing off. */
+	munmap(b, 16 * PAGE);
+	close(fd1);
+	munmap(c, 8 * PAGE);
+	close(fd2);
+	munmap(a, 8 * PAGE);
+	close(fd0);
+	munmap(e, 4 * PAGE);
+	close(fd4);
+	munmap(f, 4 * PAGE);
+	close(fd5);
+	munmap(d, 4 * PAGE);
+	close(fd3);
+}
+
+/*
+ * A node that detached opens the region again: the others have it as gone
+ * and its engine would start from the region's first state, so it is
+ * refused at once (not after a timeout per fault), and nothing is lost.
+ */
+TEST_F(dsm, opening_again_after_detach_is_refused)
+{
+	uint8_t *again;
+	long ms;
+	int fd;
+
+	*word(1, 5, 0) = 0xabc;
+	munmap(mem[1], BYTES);
+	close(self->fd[1]);
+	self->fd[1] = -1;
+	again = open_as(1, 1, NPAGES, GVM_NODE_NONE, &fd);
+	ASSERT_NE(MAP_FAILED, again);
+	mem[1] = again;
+	self->fd[1] = fd;
+	EXPECT_NE(NULL, strstr(conflict_of(&self->g[1], 1),
+			       "has this node as gone from the region"))
+		TH_LOG("%s", dump.e[0].conflict);
+	EXPECT_EQ(SIGBUS, touch_in_child(again + 5 * PAGE, &ms));
+	EXPECT_TRUE(conflict_event(&self->ev[0], 1, 1,
+				   "node 1 opened the region again"));
+	/* Node 1's page went to the others before it left, and stays. */
+	EXPECT_EQ(0xabc, *word(0, 5, 0));
+	*word(2, 5, 0) = 0xabd;
+	EXPECT_EQ(0xabd, *word(0, 5, 0));
+	ASSERT_EQ(0, gvm_regions(&self->g[0], DOMAIN, &dump));
+	EXPECT_EQ(0, dump.e[0].rstats[GVM_RSTAT_PAGES_LOST]);
 }
 
 static int create(struct gvm_region_create *rc)

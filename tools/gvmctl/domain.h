@@ -71,6 +71,7 @@ struct gvm_region_info {
 	uint32_t owner;			/* at start; GVM_NODE_NONE: absent */
 	uint32_t members;
 	uint64_t pages;			/* allocated on this node */
+	char conflict[128];		/* "": in service */
 	uint64_t stats[__GVM_RSTAT_MAX];	/* indexed by enum gvm_rstat */
 	/* lat[i]: faults that took [2^i, 2^(i+1)) us, as GVM_A_FAULT_LAT */
 	uint64_t lat[GVM_LAT_BUCKETS];

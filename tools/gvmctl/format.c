@@ -35,6 +35,7 @@ static const char *const events[] = {
 	[GVM_CMD_HANDSHAKE_FAIL] = "handshake-fail",
 	[GVM_CMD_FAULT_FAIL] = "fault-fail",
 	[GVM_CMD_PAGE_LOST] = "page-lost",
+	[GVM_CMD_REGION_CONFLICT] = "region-conflict",
 };
 
 static const char *const hello_reasons[] = {
@@ -328,6 +329,11 @@ static void region_text(FILE *f, const struct gvm_region_info *r)
 	else
 		fprintf(f, "%u", r->owner);
 	fprintf(f, ", %u members\n", r->members);
+	if (r->conflict[0]) {
+		fputs(REGION_INDENT "out of service: ", f);
+		text_string(f, r->conflict);
+		fputc('\n', f);
+	}
 	for (i = GVM_RSTAT_READ_FAULTS; i < ARRAY_SIZE(rstats); i++) {
 		char item[64];
 		int len;
@@ -455,8 +461,10 @@ static void json_region(FILE *f, const struct gvm_region_info *r)
 
 	fprintf(f, "{\"id\": %u, \"bytes\": %" PRIu64, r->id, r->bytes);
 	json_u32(f, ", ", "owner", r->owner != GVM_NODE_NONE, r->owner);
-	fprintf(f, ", \"members\": %u, \"pages\": %" PRIu64 ", \"stats\": {",
-		r->members, r->pages);
+	fprintf(f, ", \"members\": %u, \"pages\": %" PRIu64, r->members,
+		r->pages);
+	json_str(f, ", ", "conflict", r->conflict);
+	fputs(", \"stats\": {", f);
 	for (i = GVM_RSTAT_READ_FAULTS; i < ARRAY_SIZE(rstats); i++) {
 		fprintf(f, "%s\"%s\": %" PRIu64, sep, rstats[i].key,
 			r->stats[i]);

@@ -69,6 +69,7 @@ static const struct nla_policy attr_policy[GVM_A_MAX + 1] = {
 	[GVM_A_PFN] = { .type = NLA_U64 },
 	[GVM_A_ERRNO] = { .type = NLA_U32 },
 	[GVM_A_VERSION] = { .type = NLA_STRING, .maxlen = GVM_VERSION_MAX },
+	[GVM_A_REGION_CONFLICT] = { .type = NLA_STRING },
 };
 
 /*
@@ -231,6 +232,9 @@ static int parse_region(struct nl_msg *msg, void *out)
 		r->members = nla_get_u32(tb[GVM_A_MEMBERS]);
 	if (tb[GVM_A_REGION_PAGES])
 		r->pages = nla_get_u64(tb[GVM_A_REGION_PAGES]);
+	if (tb[GVM_A_REGION_CONFLICT])
+		nla_strlcpy(r->conflict, tb[GVM_A_REGION_CONFLICT],
+			    sizeof(r->conflict));
 	err = parse_u64s(tb[GVM_A_REGION_STATS],
 			 r->stats + GVM_RSTAT_READ_FAULTS,
 			 GVM_RSTAT_MAX - GVM_RSTAT_READ_FAULTS + 1);

@@ -22,11 +22,11 @@
 #define GVM_PAGE_SIZE		(1U << GVM_PAGE_SHIFT)
 
 /* ---------------------------------------------------------------------- */
-/* Peer wire format, version 2.                                           */
+/* Peer wire format, version 3.                                           */
 /* ---------------------------------------------------------------------- */
 
 #define GVM_WIRE_MAGIC		0x314d5647U	/* "GVM1" read as LE bytes */
-#define GVM_WIRE_VERSION	2	/* 2: HANDOFF, DETACH, SYNC */
+#define GVM_WIRE_VERSION	3	/* 2: HANDOFF, DETACH, SYNC; 3: ATTACH */
 
 /*
  * Coherence messages (Ivy, fixed distributed manager). "home" is the node
@@ -59,6 +59,15 @@
  * SYNC		detaching -> all	txid: answer once every earlier frame of
  *					mine is handled (before DETACH)
  * SYNC_ACK	all -> detaching	txid: that of the SYNC
+ * ATTACH	creator -> all		what it took the region to be: pfn = pages,
+ *					arg = initial owner, aux = members,
+ *					txid = gvm_members_digest() of the
+ *					ascending member ids. GVM_F_REPLY: the
+ *					sender just opened it, answer with yours.
+ *					An answer may say GVM_F_REFUSED (you left
+ *					or failed here: no re-attach) or
+ *					GVM_F_BROKEN (the sender's region is out
+ *					of service); at most one flag is set
  *
  * Each node opens one TCP connection to each peer it sends to and accepts
  * one from each peer that sends to it, so every ordered pair is one FIFO
@@ -84,6 +93,7 @@ enum gvm_msg_type {
 	GVM_MSG_DETACH,
 	GVM_MSG_SYNC,
 	GVM_MSG_SYNC_ACK,
+	GVM_MSG_ATTACH,
 
 	/* Transport: connection set-up and liveness, never reach the engine. */
 	GVM_MSG_HELLO,		/* connector -> acceptor: txid = nonce */
@@ -100,6 +110,16 @@ enum gvm_msg_type {
 #define GVM_F_FAILED		(1U << 1)	/* INV_ACK */
 #define GVM_F_WRITE		(1U << 2)	/* BOUNCE */
 #define GVM_F_DISOWN		(1U << 3)	/* ANNOUNCE */
+#define GVM_F_REPLY		(1U << 4)	/* ATTACH */
+#define GVM_F_REFUSED		(1U << 5)	/* ATTACH */
+#define GVM_F_BROKEN		(1U << 6)	/* ATTACH */
+
+/*
+ * ATTACH's member digest: FNV-1a (64 bits) over the member ids, ascending,
+ * each as four little-endian bytes; 0 becomes 1, as txid 0 means none.
+ */
+#define GVM_DIGEST_BASIS	0xcbf29ce484222325ULL
+#define GVM_DIGEST_PRIME	0x100000001b3ULL
 
 struct gvm_wire_hdr {
 	__le32 magic;
@@ -218,6 +238,13 @@ struct gvm_region_create {
  *                   failed with the only copy (sent by the page's home)
  *   VERSION_GET     no attributes; the reply: VERSION, the module's own
  *                   (its package's) version, as modinfo shows it
+ *   REGION_CONFLICT event: DOMAIN_ID REGION_ID NODE_ID REASON: that member
+ *                   opened the region with another size, owner or member
+ *                   list, opened it again after leaving it, or put its own
+ *                   out of service. The member that opened it last takes
+ *                   its region out of service (every fault: SIGBUS, and
+ *                   REGION_GET shows REGION_CONFLICT); the others go on
+ *                   without that member, as if it had failed
  *
  * The DOMAIN_NEW and DOMAIN_DEL events carry DOMAIN_ID, NODE_ID (this node)
  * and NAME when set.
@@ -238,6 +265,7 @@ enum gvm_cmd {
 	GVM_CMD_FAULT_FAIL,
 	GVM_CMD_PAGE_LOST,
 	GVM_CMD_VERSION_GET,
+	GVM_CMD_REGION_CONFLICT,
 	__GVM_CMD_MAX
 };
 #define GVM_CMD_MAX (__GVM_CMD_MAX - 1)
@@ -270,6 +298,9 @@ enum gvm_attr {
 	GVM_A_PFN,		/* u64: page number in the region (event) */
 	GVM_A_ERRNO,		/* u32: positive errno (event) */
 	GVM_A_VERSION,		/* string, < GVM_VERSION_MAX bytes (out) */
+	GVM_A_REGION_CONFLICT,	/* string: why the region is out of service
+				 * on this node; absent while it works (out)
+				 */
 	__GVM_A_MAX
 };
 #define GVM_A_MAX (__GVM_A_MAX - 1)
