@@ -694,6 +694,9 @@ static unsigned int gvm_handoff_send(struct gvm_region *r,
 {
 	unsigned int i, pending = 0;
 
+	/* Taken out of service meanwhile: the members went on without us. */
+	if (r->conflict[0])
+		return 0;
 	for (i = 0; i < n; i++) {
 		struct gvm_msg m = {
 			.type = GVM_MSG_HANDOFF, .domain = r->domain->id,
@@ -830,14 +833,15 @@ static void gvm_region_barrier(struct gvm_region *r)
 		if (m.dst != m.src && gvm_ivy_alive(&r->ivy, m.dst))
 			gvm_region_xmit(r, &m);
 	}
-	while (!gvm_region_synced(r) && time_before(jiffies, deadline)) {
+	while (!gvm_region_synced(r) && !r->conflict[0] &&
+	       time_before(jiffies, deadline)) {
 		seen = r->kicks;
 		mutex_unlock(&r->lock);
 		wait_event_timeout(r->wq, READ_ONCE(r->kicks) != seen,
 				   HZ / 10);
 		mutex_lock(&r->lock);
 	}
-	if (!gvm_region_synced(r))
+	if (!gvm_region_synced(r) && !r->conflict[0])
 		pr_warn("giantvm: domain %u region %u: a member did not answer before we detached\n",
 			r->domain->id, r->id);
 	bitmap_free(r->synced);
@@ -994,6 +998,7 @@ static int gvm_region_members(struct gvm_region *r, u32 owner)
 	r->owner = owner == GVM_NODE_NONE ? r->members[0] : owner;
 	if (!gvm_region_member(r, r->owner))
 		return -EINVAL;
+	r->digest = gvm_members_digest(r->members, r->nmembers);
 	return 0;
 }
 
@@ -1084,11 +1089,19 @@ long gvm_region_create(struct net *net, void __user *uarg)
 		goto err_fd;
 	}
 
+	/*
+	 * Frames find the region once it is inserted: they wait for r->lock
+	 * until our ATTACH is out, so that it comes before any answer of
+	 * ours on each stream (a member takes a second ATTACH asking for an
+	 * answer as a second open).
+	 */
+	mutex_lock(&r->lock);
 	mutex_lock(&d->lock);
 	ret = d->dying ? -ENOENT : xa_insert(&d->regions, r->id, r,
 					     GFP_KERNEL);
 	if (ret) {
 		mutex_unlock(&d->lock);
+		mutex_unlock(&r->lock);
 		goto err_file;
 	}
 	d->nregions++;
@@ -1098,8 +1111,9 @@ long gvm_region_create(struct net *net, void __user *uarg)
 		if (p->state == GVM_NODE_DOWN || p->state == GVM_NODE_LEFT)
 			gvm_regions_peer_failed(d, id);
 	mutex_unlock(&d->lock);
-	mutex_unlock(&gn->lock);
 	gvm_region_attach(r);
+	mutex_unlock(&r->lock);
+	mutex_unlock(&gn->lock);
 	fd_install(fd, file);
 	return fd;
 

@@ -9,9 +9,10 @@
  * mmap, and the fault handlers. region_attach.c checks that the members
  * agree on what the region is.
  *
- * Locks, outermost first: mmap_lock, the region's mutex, the domain's
- * mutex (taken to send), then a page's folio lock (taken to unmap it). The
- * fault handlers never hold a folio lock while they wait for the mutex.
+ * Locks, outermost first: mmap_lock or the namespace's mutex (creation
+ * and netlink), the region's mutex, the domain's mutex (taken to send),
+ * then a page's folio lock (taken to unmap it). The fault handlers never
+ * hold a folio lock while they wait for the mutex.
  */
 #ifndef _GVM_REGION_H
 #define _GVM_REGION_H

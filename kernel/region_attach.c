@@ -45,13 +45,10 @@ static void gvm_attach_tell_all(struct gvm_region *r, u16 flags)
 			gvm_attach_send(r, r->members[i], flags);
 }
 
-/* Just opened (and findable by frames): say so to every member. */
+/* With r->lock held, just opened: say so to every member. */
 void gvm_region_attach(struct gvm_region *r)
 {
-	mutex_lock(&r->lock);
-	r->digest = gvm_members_digest(r->members, r->nmembers);
 	gvm_attach_tell_all(r, GVM_F_REPLY);
-	mutex_unlock(&r->lock);
 }
 
 /* Does @m describe another region than ours? Then why, in @why. */

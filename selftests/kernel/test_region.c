@@ -730,6 +730,13 @@ static uint8_t *open_as(int n, uint32_t id, uint64_t npages, uint32_t owner,
 	return p;
 }
 
+/* Unmap and close what open_as() gave: the node detaches. */
+static void close_as(uint8_t *p, uint64_t npages, int fd)
+{
+	munmap(p, npages * PAGE);
+	close(fd);
+}
+
 /* Why node @g took region @id out of service, waited for; "" if not. */
 static const char *conflict_of(struct gvm_nl *g, uint32_t id)
 {
@@ -809,18 +816,54 @@ TEST_F(dsm, a_region_opened_differently_is_refused)
 	EXPECT_EQ(0x44, *(uint64_t *)f);
 
 	/* The one out of service first; the last member hands nothing off. */
-	munmap(b, 16 * PAGE);
-	close(fd1);
-	munmap(c, 8 * PAGE);
-	close(fd2);
-	munmap(a, 8 * PAGE);
-	close(fd0);
-	munmap(e, 4 * PAGE);
-	close(fd4);
-	munmap(f, 4 * PAGE);
-	close(fd5);
-	munmap(d, 4 * PAGE);
-	close(fd3);
+	close_as(b, 16, fd1);
+	close_as(c, 8, fd2);
+	close_as(a, 8, fd0);
+	close_as(e, 4, fd4);
+	close_as(f, 4, fd5);
+	close_as(d, 4, fd3);
+}
+
+static uint32_t at_once_id;
+static int at_once_fd[NODES];
+static uint8_t *at_once[NODES];
+
+static void *open_at_once(void *arg)
+{
+	long n = (long)arg;
+
+	at_once[n] = open_as(n, at_once_id, 4, GVM_NODE_NONE, &at_once_fd[n]);
+	return NULL;
+}
+
+/*
+ * Members that open a region at the same moment cross their ATTACHes, and
+ * one may answer before it asked: none of that is a conflict.
+ */
+TEST_F(dsm, members_opening_at_once_agree)
+{
+	uint64_t v;
+	int round, n;
+
+	for (round = 0; round < 10; round++) {
+		at_once_id = 10 + round;
+		run_nodes(open_at_once);
+		for (n = 0; n < NODES; n++)
+			ASSERT_NE(MAP_FAILED, at_once[n]) TH_LOG("node %d", n);
+		v = 0x100 + round;
+		*(uint64_t *)(at_once[round % NODES] + PAGE) = v;
+		for (n = 0; n < NODES; n++)
+			EXPECT_EQ(v, *(uint64_t *)(at_once[n] + PAGE))
+				TH_LOG("round %d node %d", round, n);
+		for (n = 0; n < NODES; n++) {
+			ASSERT_EQ(0, region_get(&self->g[n], DOMAIN,
+						at_once_id));
+			EXPECT_STREQ("", dump.e[0].conflict)
+				TH_LOG("round %d node %d", round, n);
+		}
+		for (n = 0; n < NODES; n++)
+			close_as(at_once[n], 4, at_once_fd[n]);
+	}
 }
 
 /*
