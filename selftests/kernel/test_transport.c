@@ -342,7 +342,8 @@ static int member_listen(void)
  * us). Nothing of it left: the request must wait for the next connection,
  * not be dropped with member 1 counted as failed (its pages lost, the
  * fault failed). Once member 1 listens, the request arrives behind the
- * new HELLO, and the fault is still waiting for its answer.
+ * new HELLO and the region's ATTACH, and the fault is still waiting for
+ * its answer.
  */
 TEST_F(tp, frames_wait_for_a_connection_that_never_connected)
 {
@@ -392,6 +393,14 @@ TEST_F(tp, frames_wait_for_a_connection_that_never_connected)
 	ASSERT_LE(0, cfd) TH_LOG("node 0 did not connect again");
 	ASSERT_EQ(0, recv_msg(cfd, 2000, &got, self->buf));
 	EXPECT_EQ(GVM_MSG_HELLO, got.type);
+	/* First what node 0 took the region to be, when it opened it. */
+	ASSERT_EQ(0, recv_msg(cfd, 2000, &got, self->buf));
+	EXPECT_EQ(GVM_MSG_ATTACH, got.type);
+	EXPECT_EQ(GVM_F_REPLY, got.flags);
+	EXPECT_EQ(1, got.region);
+	EXPECT_EQ(4, got.pfn);
+	EXPECT_EQ(1, got.arg);
+	EXPECT_EQ(2, got.aux);
 	ASSERT_EQ(0, recv_msg(cfd, 2000, &got, self->buf));
 	EXPECT_EQ(GVM_MSG_READ_REQ, got.type);
 	EXPECT_EQ(1, got.region);
