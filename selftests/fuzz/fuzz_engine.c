@@ -59,6 +59,7 @@ static void pick_config(const u8 *d, struct cl_config *c)
 	c->ops = 1 + d[2] % 4;
 	c->crash = d[3] & 1;
 	c->refaults = d[4] & 1;
+	c->replay = (d[4] >> 1) & 1;
 	c->inv_flat = d[5] % 9;
 	c->inv_split = 1 + d[6];
 	c->nwaiters = 1 + d[7] % 8;

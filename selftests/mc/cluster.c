@@ -314,6 +314,13 @@ int cl_enabled(const struct cl_state *s, struct cl_trans *t)
 			if (!s->node[i].crashed &&
 			    !cl_knows_dead(&s->node[i], s->crashed))
 				ADD(CL_T_DOWN, i, s->crashed);
+	if (cl_cfg.replay && s->crashed != 0xff && !s->replayed)
+		for (i = 0; i < cl_cfg.nodes; i++)
+			for (j = 0; j < cl_cfg.nodes; j++)
+				if (i != j && !s->node[i].crashed &&
+				    !s->node[j].crashed &&
+				    cl_knows_dead(&s->node[i], s->crashed))
+					ADD(CL_T_REPLAY, i, j);
 #undef ADD
 	return n;
 }
@@ -505,6 +512,14 @@ int cl_apply(struct cl_state *s, const struct cl_trans *t)
 			cl_fail("node %u: node_down(%u) returned %d", t->a,
 				t->b, r);
 		break;
+	case CL_T_REPLAY:
+		memset(s->stuck, 0, sizeof(s->stuck));
+		s->replayed = 1;
+		r = gvm_ivy_member_opened(&n->ivy, t->b);
+		if (r)
+			cl_fail("node %u: member_opened(%u) returned %d",
+				t->a, t->b, r);
+		break;
 	default:
 		cl_fail("bad transition %u", t->kind);
 	}
@@ -669,6 +684,10 @@ void cl_describe(const struct cl_state *s, const struct cl_trans *t,
 		break;
 	case CL_T_DOWN:
 		snprintf(buf, len, "node %u learns %u failed", t->a, t->b);
+		break;
+	case CL_T_REPLAY:
+		snprintf(buf, len, "node %u replays the failure to %u", t->a,
+			 t->b);
 		break;
 	default:
 		snprintf(buf, len, "?");

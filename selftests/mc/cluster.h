@@ -78,7 +78,8 @@ struct cl_state {
 	u8 latest[CL_MAX_PAGES];	/* value of the last write, per page */
 	u8 crashed;			/* node that failed, or 0xff */
 	u8 ops_total;
-	u8 pad[6];
+	u8 replayed;			/* a CL_T_REPLAY happened */
+	u8 pad[5];
 	/* timer firings with nothing in flight since the last access done */
 	u8 stuck[CL_MAX_NODES][CL_MAX_PAGES][GVM_TIMER_REQUEST];
 };
@@ -97,6 +98,12 @@ struct cl_config {
 	 * forth forever.
 	 */
 	u32 refaults;
+	/*
+	 * After the failure, one node may replay it to another once, as to a
+	 * member that opened late (gvm_ivy_member_opened()); the other may
+	 * know of it already.
+	 */
+	u32 replay;
 };
 
 enum cl_kind {
@@ -106,6 +113,7 @@ enum cl_kind {
 	CL_T_TIMER,		/* node a fires timer slot b */
 	CL_T_CRASH,		/* node a fails */
 	CL_T_DOWN,		/* node a learns that b failed */
+	CL_T_REPLAY,		/* node a replays the failure to node b */
 };
 
 struct cl_trans {
