@@ -314,12 +314,18 @@ int cl_enabled(const struct cl_state *s, struct cl_trans *t)
 			if (!s->node[i].crashed &&
 			    !cl_knows_dead(&s->node[i], s->crashed))
 				ADD(CL_T_DOWN, i, s->crashed);
+	/*
+	 * A replay is an ANNOUNCE per page and a REHOME_DONE at most: only
+	 * where the (bounded, unlike TCP) channel has room for all of it.
+	 */
 	if (cl_cfg.replay && s->crashed != 0xff && !s->replayed)
 		for (i = 0; i < cl_cfg.nodes; i++)
 			for (j = 0; j < cl_cfg.nodes; j++)
 				if (i != j && !s->node[i].crashed &&
 				    !s->node[j].crashed &&
-				    cl_knows_dead(&s->node[i], s->crashed))
+				    cl_knows_dead(&s->node[i], s->crashed) &&
+				    s->chan[i][j].len + cl_cfg.pages + 1 <=
+				    CL_CHAN_CAP)
 					ADD(CL_T_REPLAY, i, j);
 #undef ADD
 	return n;
