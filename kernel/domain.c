@@ -277,6 +277,7 @@ int gvm_domain_create(struct gvm_net *gn, const struct gvm_domain_cfg *cfg,
 	d->generation = 1;	/* never 0: dumps compare it (netlink.c) */
 	INIT_LIST_HEAD(&d->pending);
 	INIT_LIST_HEAD(&d->dead);
+	INIT_LIST_HEAD(&d->push);
 	INIT_WORK(&d->accept_work, gvm_accept_work);
 	INIT_WORK(&d->reap_work, gvm_reap_work);
 	INIT_DELAYED_WORK(&d->housekeeping, gvm_housekeeping);

@@ -72,6 +72,7 @@ struct gvm_domain {
 	struct work_struct accept_work;
 	struct list_head pending;	/* accepted, HELLO not yet seen */
 	struct list_head dead;		/* connections to release */
+	struct list_head push;		/* connections with frames for gvm_push() */
 	struct work_struct reap_work;
 	struct delayed_work housekeeping;	/* handshake timeouts */
 	struct xarray regions;		/* region id -> struct gvm_region */

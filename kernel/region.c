@@ -38,6 +38,16 @@ static void gvm_ivy_free(void *p, size_t bytes)
 	kfree(p);
 }
 
+/*
+ * Every holder of r->lock lets go here: frames the engine sent under it
+ * go out now (gvm_push()).
+ */
+static void gvm_region_unlock(struct gvm_region *r)
+{
+	mutex_unlock(&r->lock);
+	gvm_push(r->domain);
+}
+
 static void gvm_fault_complete(struct gvm_region *r, u64 pfn, int err)
 {
 	struct gvm_fault_wait *w;
@@ -134,7 +144,7 @@ static void gvm_timer_work(struct work_struct *work)
 		mod_delayed_work(gvm_wq, &r->timer_work,
 				 time_after(next, now) ? next - now : 0);
 	}
-	mutex_unlock(&r->lock);
+	gvm_region_unlock(r);
 }
 
 /*
@@ -353,7 +363,7 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write)
 		}
 		left = 1;
 		if (ret == GVM_IVY_WAIT && !w.done) {
-			mutex_unlock(&r->lock);
+			gvm_region_unlock(r);
 			left = wait_event_killable_timeout(r->wq,
 							   READ_ONCE(w.done),
 							   limit);
@@ -380,7 +390,7 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write)
 		gvm_notify_fault(r->domain, r->id, pfn, -ret,
 				 gvm_fault_reason(ret));
 	}
-	mutex_unlock(&r->lock);
+	gvm_region_unlock(r);
 	return ret;
 }
 
@@ -475,7 +485,7 @@ kick:
 		wake_up_all(&r->wq);
 	}
 out:
-	mutex_unlock(&r->lock);
+	gvm_region_unlock(r);
 }
 
 /* With d->lock held: the region, with a reference, or NULL. */
@@ -552,7 +562,7 @@ static void gvm_region_down_work(struct work_struct *work)
 			gvm_ivy_node_down(&r->ivy, node);
 			gvm_region_drain(r);
 		}
-		mutex_unlock(&r->lock);
+		gvm_region_unlock(r);
 	}
 }
 
@@ -581,7 +591,7 @@ void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat,
 	st[GVM_RSTAT_PROTOCOL_ERRORS] += s->protocol_errors;
 	st[GVM_RSTAT_TAKEOVERS] += s->received[GVM_MSG_HANDOFF];
 	strscpy(conflict, r->conflict, GVM_CONFLICT_MAX);
-	mutex_unlock(&r->lock);
+	gvm_region_unlock(r);
 }
 
 /* ---- creation and teardown -------------------------------------------- */
@@ -765,7 +775,7 @@ static void gvm_handoff_window(struct gvm_region *r, struct gvm_handoff *h,
 	for (;;) {
 		mutex_lock(&r->lock);
 		if (!gvm_handoff_send(r, h, n, again)) {
-			mutex_unlock(&r->lock);
+			gvm_region_unlock(r);
 			break;
 		}
 		again = time_after(jiffies, deadline);
@@ -774,7 +784,7 @@ static void gvm_handoff_window(struct gvm_region *r, struct gvm_handoff *h,
 			deadline = jiffies + limit;
 		}
 		seen = r->kicks;
-		mutex_unlock(&r->lock);
+		gvm_region_unlock(r);
 		if (!again)
 			wait_event_timeout(r->wq, READ_ONCE(r->kicks) != seen,
 					   HZ / 10);
@@ -788,7 +798,7 @@ static void gvm_handoff_window(struct gvm_region *r, struct gvm_handoff *h,
 			gvm_notify_page_lost(r->domain, r->id, h->pfn[i]);
 		}
 	}
-	mutex_unlock(&r->lock);
+	gvm_region_unlock(r);
 }
 
 /* With r->lock held: have all live members answered our SYNC? */
@@ -836,7 +846,7 @@ static void gvm_region_barrier(struct gvm_region *r)
 	while (!gvm_region_synced(r) && !r->conflict[0] &&
 	       time_before(jiffies, deadline)) {
 		seen = r->kicks;
-		mutex_unlock(&r->lock);
+		gvm_region_unlock(r);
 		wait_event_timeout(r->wq, READ_ONCE(r->kicks) != seen,
 				   HZ / 10);
 		mutex_lock(&r->lock);
@@ -846,7 +856,7 @@ static void gvm_region_barrier(struct gvm_region *r)
 			r->domain->id, r->id);
 	bitmap_free(r->synced);
 	r->synced = NULL;
-	mutex_unlock(&r->lock);
+	gvm_region_unlock(r);
 }
 
 /*
@@ -876,7 +886,7 @@ static void gvm_region_handoff(struct gvm_region *r)
 	/* Out of service, the members already went on without us. */
 	if (r->conflict[0])
 		i = r->nmembers;
-	mutex_unlock(&r->lock);
+	gvm_region_unlock(r);
 	/* The last member: the region ends here, there is no one to tell. */
 	if (i == r->nmembers)
 		goto out_free;
@@ -898,7 +908,7 @@ static void gvm_region_handoff(struct gvm_region *r)
 			if (!(pfn & 4095))
 				cond_resched();
 		}
-		mutex_unlock(&r->lock);
+		gvm_region_unlock(r);
 		if (n)
 			gvm_handoff_window(r, h, n);
 	}
@@ -922,7 +932,7 @@ out:
 		if (m.dst != m.src && gvm_ivy_alive(&r->ivy, m.dst))
 			gvm_region_xmit(r, &m);
 	}
-	mutex_unlock(&r->lock);
+	gvm_region_unlock(r);
 out_free:
 	if (h)
 		bitmap_free(h->refused);
@@ -938,7 +948,7 @@ void gvm_region_release(struct gvm_region *r)
 	gvm_region_handoff(r);
 	mutex_lock(&r->lock);
 	r->dying = true;
-	mutex_unlock(&r->lock);
+	gvm_region_unlock(r);
 	mutex_lock(&d->lock);
 	xa_erase(&d->regions, r->id);
 	atomic_inc(&gvm_net(d->net)->generation);
@@ -1101,7 +1111,7 @@ long gvm_region_create(struct net *net, void __user *uarg)
 					     GFP_KERNEL);
 	if (ret) {
 		mutex_unlock(&d->lock);
-		mutex_unlock(&r->lock);
+		gvm_region_unlock(r);
 		goto err_file;
 	}
 	d->nregions++;
@@ -1112,7 +1122,7 @@ long gvm_region_create(struct net *net, void __user *uarg)
 			gvm_regions_peer_failed(d, id);
 	mutex_unlock(&d->lock);
 	gvm_region_attach(r);
-	mutex_unlock(&r->lock);
+	gvm_region_unlock(r);
 	mutex_unlock(&gn->lock);
 	fd_install(fd, file);
 	return fd;

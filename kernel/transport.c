@@ -166,6 +166,7 @@ static struct gvm_conn *gvm_conn_new(struct gvm_domain *d,
 		return NULL;
 	}
 	INIT_LIST_HEAD(&c->node);
+	INIT_LIST_HEAD(&c->push);
 	INIT_LIST_HEAD(&c->txq);
 	spin_lock_init(&c->txlock);
 	mutex_init(&c->txmutex);
@@ -182,7 +183,7 @@ static struct gvm_conn *gvm_conn_new(struct gvm_domain *d,
 static int gvm_tx_flush(struct gvm_conn *c);
 
 /* Queue one frame, at the head for a HELLO that overtakes queued data. */
-static int gvm_conn_queue(struct gvm_conn *c, struct gvm_msg *m, bool head)
+static int gvm_conn_enqueue(struct gvm_conn *c, struct gvm_msg *m, bool head)
 {
 	struct gvm_domain *d = c->domain;
 	size_t len = sizeof(struct gvm_wire_hdr) + gvm_wire_payload_len(m);
@@ -204,20 +205,37 @@ static int gvm_conn_queue(struct gvm_conn *c, struct gvm_msg *m, bool head)
 	else
 		list_add_tail(&f->node, &c->txq);
 	spin_unlock_bh(&c->txlock);
-	/*
-	 * On an open connection the sender sends itself, when nobody else
-	 * is: a fault's round trip then waits for no worker to wake. The
-	 * work takes over what the socket would not take now, and errors.
-	 */
-	if (!head && READ_ONCE(c->state) == GVM_CONN_UP && !READ_ONCE(c->dead) &&
+	return 0;
+}
+
+/*
+ * On an open connection the sender sends itself, when nobody else is: a
+ * fault's round trip then waits for no worker to wake. The work takes
+ * over what the socket would not take now, and errors.
+ */
+static void gvm_conn_kick(struct gvm_conn *c)
+{
+	if (READ_ONCE(c->state) == GVM_CONN_UP && !READ_ONCE(c->dead) &&
 	    mutex_trylock(&c->txmutex)) {
 		int ret = gvm_tx_flush(c);
 
 		mutex_unlock(&c->txmutex);
 		if (!ret)
-			return 0;
+			return;
 	}
 	queue_work(gvm_wq, &c->tx_work);
+}
+
+static int gvm_conn_queue(struct gvm_conn *c, struct gvm_msg *m, bool head)
+{
+	int ret = gvm_conn_enqueue(c, m, head);
+
+	if (ret)
+		return ret;
+	if (head)
+		queue_work(gvm_wq, &c->tx_work);
+	else
+		gvm_conn_kick(c);
 	return 0;
 }
 
@@ -245,6 +263,7 @@ void gvm_conn_close(struct gvm_conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	list_del_init(&c->push);
 	/*
 	 * Region frames in flight may be lost with a stream that carried
 	 * them (ours) or may have (the member's): regions count the member
@@ -1100,13 +1119,16 @@ void gvm_housekeeping(struct work_struct *w)
 
 /*
  * With d->lock held: queue @m for its destination, connecting if needed
- * (frames wait behind the HELLO). -EHOSTUNREACH when it cannot go: the
- * member left or is gone, or its connection is not to be had.
+ * (frames wait behind the HELLO); gvm_push() sends it. -EHOSTUNREACH
+ * when it cannot go: the member left or is gone, or its connection is not
+ * to be had.
  */
 int gvm_send(struct gvm_domain *d, struct gvm_msg *m)
 {
 	struct gvm_peer *p = xa_load(&d->peers, m->dst);
+	struct gvm_conn *c;
 	struct gvm_link *l;
+	int ret;
 
 	lockdep_assert_held(&d->lock);
 	if (!p || d->dying || p->state == GVM_NODE_SELF ||
@@ -1120,6 +1142,38 @@ int gvm_send(struct gvm_domain *d, struct gvm_msg *m)
 	if (!l->tx)
 		return -EHOSTUNREACH;
 	gvm_link_arm(l);
-	l->tx->carried = true;
-	return gvm_conn_send(l->tx, m);
+	c = l->tx;
+	c->carried = true;
+	ret = gvm_conn_enqueue(c, m, false);
+	if (ret)
+		return ret;
+	/* Not up yet: the frame follows the HELLO. */
+	if (c->state != GVM_CONN_UP)
+		queue_work(gvm_wq, &c->tx_work);
+	else if (list_empty(&c->push))
+		list_add_tail(&c->push, &d->push);
+	return 0;
+}
+
+/*
+ * Send the frames gvm_send() queued, once the caller let go of its
+ * region's mutex. Sent under that mutex, a request's answer could come
+ * back before the sender was done with it: the worker delivering it,
+ * woken on this CPU by the send, would preempt the sender and then wait
+ * for the mutex the sender holds, two needless switches on every fault.
+ */
+void gvm_push(struct gvm_domain *d)
+{
+	struct gvm_conn *c;
+
+	/* Whoever queues after this look pushes for itself. */
+	if (list_empty(&d->push))
+		return;
+	mutex_lock(&d->lock);
+	while ((c = list_first_entry_or_null(&d->push, struct gvm_conn,
+					     push))) {
+		list_del_init(&c->push);
+		gvm_conn_kick(c);
+	}
+	mutex_unlock(&d->lock);
 }

@@ -24,6 +24,7 @@ enum gvm_conn_state {
 
 struct gvm_conn {
 	struct list_head node;		/* domain's pending or dead list */
+	struct list_head push;		/* in the domain's push list */
 	struct gvm_domain *domain;
 	struct gvm_peer *peer;		/* NULL until an accepted HELLO */
 	struct socket *sock;
@@ -78,5 +79,6 @@ void gvm_reap_work(struct work_struct *w);
 void gvm_accept_work(struct work_struct *w);
 void gvm_housekeeping(struct work_struct *w);
 int gvm_send(struct gvm_domain *d, struct gvm_msg *m);
+void gvm_push(struct gvm_domain *d);
 
 #endif /* _GVM_TRANSPORT_H */
