@@ -75,10 +75,17 @@ struct folio *gvm_page_get(struct gvm_region *r, u64 pfn, bool create)
 	}
 }
 
-static void gvm_page_unmap(struct gvm_region *r, u64 pfn)
+/*
+ * With @folio locked, its bits cleared: a fault maps it only under its
+ * lock, after checking those bits, so an unmapped folio stays unmapped
+ * and the walk of every mapping is not needed.
+ */
+static void gvm_page_unmap(struct gvm_region *r, struct folio *folio,
+			   u64 pfn)
 {
-	unmap_mapping_range(r->inode->i_mapping, (loff_t)pfn << PAGE_SHIFT,
-			    PAGE_SIZE, 0);
+	if (folio_mapped(folio))
+		unmap_mapping_range(r->inode->i_mapping,
+				    (loff_t)pfn << PAGE_SHIFT, PAGE_SIZE, 0);
 }
 
 /* With r->lock held: take write access (or all access) to @pfn away. */
@@ -94,7 +101,7 @@ void gvm_page_revoke(struct gvm_region *r, u64 pfn, bool all)
 	if (!folio)
 		return;
 	folio_lock(folio);
-	gvm_page_unmap(r, pfn);
+	gvm_page_unmap(r, folio, pfn);
 	folio_unlock(folio);
 	folio_put(folio);
 }
@@ -110,7 +117,7 @@ int gvm_page_install(struct gvm_region *r, u64 pfn, const void *data)
 	clear_bit(pfn, r->valid);
 	clear_bit(pfn, r->writable);
 	folio_lock(folio);
-	gvm_page_unmap(r, pfn);
+	gvm_page_unmap(r, folio, pfn);
 	dst = kmap_local_folio(folio, 0);
 	memcpy(dst, data, PAGE_SIZE);
 	kunmap_local(dst);
