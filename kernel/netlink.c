@@ -355,7 +355,7 @@ static int gvm_nl_node_del(struct sk_buff *skb, struct genl_info *info)
 
 /*
  * GET of one object of a domain, named by attribute @attr (both checked
- * present by the caller): @fill looks it up with d->lock held and puts it
+ * present by the caller): @fill looks it up (it takes d->lock) and puts it
  * in @msg, or says why not (extack) and returns -ENOENT.
  */
 static int gvm_nl_get_one(struct genl_info *info, int attr,
@@ -372,11 +372,8 @@ static int gvm_nl_get_one(struct genl_info *info, int attr,
 		return -ENOMEM;
 	mutex_lock(&gn->lock);
 	d = gvm_nl_domain(gn, info->attrs, info->extack);
-	if (d) {
-		mutex_lock(&d->lock);
+	if (d)
 		ret = fill(msg, d, nla_get_u32(info->attrs[attr]), info);
-		mutex_unlock(&d->lock);
-	}
 	mutex_unlock(&gn->lock);
 	return gvm_nl_reply(msg, info, ret);
 }
@@ -384,14 +381,19 @@ static int gvm_nl_get_one(struct genl_info *info, int attr,
 static int gvm_nl_node_one(struct sk_buff *msg, struct gvm_domain *d, u32 id,
 			   struct genl_info *info)
 {
-	struct gvm_peer *p = xa_load(&d->peers, id);
+	struct gvm_peer *p;
+	int ret = -ENOENT;
 
+	mutex_lock(&d->lock);
+	p = xa_load(&d->peers, id);
 	if (p)
-		return gvm_fill_node(msg, d, p, info->snd_portid,
-				     info->snd_seq, 0);
-	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[GVM_A_NODE_ID],
-			    "no such member");
-	return -ENOENT;
+		ret = gvm_fill_node(msg, d, p, info->snd_portid,
+				    info->snd_seq, 0);
+	else
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[GVM_A_NODE_ID],
+				    "no such member");
+	mutex_unlock(&d->lock);
+	return ret;
 }
 
 static int gvm_nl_node_get(struct sk_buff *skb, struct genl_info *info)
@@ -513,39 +515,31 @@ err:
  * A region's counters are read under its mutex, which ranks above d->lock:
  * so the region is filled with a reference, not under d->lock.
  */
+static int gvm_nl_region_one(struct sk_buff *msg, struct gvm_domain *d,
+			     u32 id, struct genl_info *info)
+{
+	struct gvm_region *r;
+	int ret;
+
+	mutex_lock(&d->lock);
+	r = gvm_region_get(d, id);
+	mutex_unlock(&d->lock);
+	if (!r) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[GVM_A_REGION_ID],
+				    "no such region open here");
+		return -ENOENT;
+	}
+	ret = gvm_fill_region(msg, d, r, info->snd_portid, info->snd_seq, 0);
+	gvm_region_put(r);
+	return ret;
+}
+
 static int gvm_nl_region_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct gvm_net *gn = gvm_net(genl_info_net(info));
-	struct gvm_region *r = NULL;
-	struct gvm_domain *d;
-	struct sk_buff *msg;
-	int ret = -ENOENT;
-
 	if (!gvm_need(info, GVM_A_DOMAIN_ID, "missing domain id") ||
 	    !gvm_need(info, GVM_A_REGION_ID, "missing region id"))
 		return -EINVAL;
-	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	mutex_lock(&gn->lock);
-	d = gvm_nl_domain(gn, info->attrs, info->extack);
-	if (d) {
-		mutex_lock(&d->lock);
-		r = gvm_region_get(d,
-				   nla_get_u32(info->attrs[GVM_A_REGION_ID]));
-		mutex_unlock(&d->lock);
-		if (!r)
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    info->attrs[GVM_A_REGION_ID],
-					    "no such region open here");
-	}
-	if (r) {
-		ret = gvm_fill_region(msg, d, r, info->snd_portid,
-				      info->snd_seq, 0);
-		gvm_region_put(r);
-	}
-	mutex_unlock(&gn->lock);
-	return gvm_nl_reply(msg, info, ret);
+	return gvm_nl_get_one(info, GVM_A_REGION_ID, gvm_nl_region_one);
 }
 
 /*

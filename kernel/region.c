@@ -48,12 +48,13 @@ static void gvm_region_unlock(struct gvm_region *r)
 	gvm_push(r->domain);
 }
 
-static void gvm_fault_complete(struct gvm_region *r, u64 pfn, int err)
+/* With r->lock held: end the waits on @pfn (on every page: GVM_PFN_ALL). */
+void gvm_fault_complete(struct gvm_region *r, u64 pfn, int err)
 {
 	struct gvm_fault_wait *w;
 
 	list_for_each_entry(w, &r->waits, node)
-		if (w->pfn == pfn) {
+		if (pfn == GVM_PFN_ALL || w->pfn == pfn) {
 			w->err = err;
 			WRITE_ONCE(w->done, true);
 		}

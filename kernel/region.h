@@ -114,6 +114,8 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write);
 void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat,
 		      char *conflict);
 /* For region_attach.c, with r->lock held. */
+#define GVM_PFN_ALL	U64_MAX
+void gvm_fault_complete(struct gvm_region *r, u64 pfn, int err);
 void gvm_region_xmit(struct gvm_region *r, const struct gvm_msg *em);
 void gvm_region_drain(struct gvm_region *r);
 int gvm_region_index(const struct gvm_region *r, u32 node);

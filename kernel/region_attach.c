@@ -90,18 +90,13 @@ static void gvm_attach_drop(struct gvm_region *r, u32 node, const char *why)
  */
 static void gvm_region_break(struct gvm_region *r, u32 node, const char *why)
 {
-	struct gvm_fault_wait *w;
 	unsigned long pfn;
 
 	strscpy(r->conflict, why, sizeof(r->conflict));
 	pr_err("giantvm: domain %u region %u: %s: out of service here\n",
 	       r->domain->id, r->id, why);
 	gvm_notify_region_conflict(r->domain, r->id, node, why);
-	list_for_each_entry(w, &r->waits, node) {
-		w->err = -EPROTO;
-		WRITE_ONCE(w->done, true);
-	}
-	wake_up_all(&r->wq);
+	gvm_fault_complete(r, GVM_PFN_ALL, -EPROTO);
 	for_each_set_bit(pfn, r->valid, r->npages)
 		gvm_page_revoke(r, pfn, true);
 	gvm_attach_tell_all(r, GVM_F_BROKEN);
