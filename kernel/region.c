@@ -321,9 +321,10 @@ static void gvm_lat_add(struct gvm_region *r, ktime_t start)
 /*
  * Make the engine's copy of @pfn valid (writable), waiting for the network
  * if needed, and open the page's bits to the fault handlers. Waits are
- * killable and bounded; 0 or -errno (the fault then gets SIGBUS).
+ * killable and bounded; 0 or -errno (the fault then gets SIGBUS). Without
+ * @wait, -EAGAIN once the page is asked for: its answer comes all the same.
  */
-int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write)
+int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write, bool wait)
 {
 	unsigned long limit = msecs_to_jiffies(2 * r->domain->timeout_ms +
 					       1000);
@@ -363,6 +364,11 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write)
 			start = ktime_get();
 		}
 		left = 1;
+		if (ret == GVM_IVY_WAIT && !w.done && !wait) {
+			list_del(&w.node);
+			ret = -EAGAIN;
+			break;
+		}
 		if (ret == GVM_IVY_WAIT && !w.done) {
 			gvm_region_unlock(r);
 			left = wait_event_killable_timeout(r->wq,
@@ -383,7 +389,7 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write)
 		gvm_lat_add(r, start);
 	else if (!ret)
 		atomic64_inc(&r->st[GVM_RSTAT_LOCAL_FAULTS]);
-	if (ret) {
+	if (ret && ret != -EAGAIN) {
 		pr_warn_ratelimited("giantvm: domain %u region %u: fault on page %llu failed: %s (%d)\n",
 				    r->domain->id, r->id, pfn,
 				    gvm_fault_reason(ret), ret);
@@ -393,6 +399,38 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write)
 	}
 	gvm_region_unlock(r);
 	return ret;
+}
+
+/* Keep a failure of the current task's fault for its retry. */
+void gvm_region_fail_keep(struct gvm_region *r, u64 pfn, int err)
+{
+	struct gvm_fault_fail *f;
+
+	mutex_lock(&r->lock);
+	f = &r->fails[r->fail_next++ % GVM_FAULT_FAILS];
+	f->task = current;
+	f->pfn = pfn;
+	f->at = jiffies;
+	f->err = err;
+	gvm_region_unlock(r);
+}
+
+/* The failure kept for the current task's fault on @pfn, or 0. */
+int gvm_region_fail_take(struct gvm_region *r, u64 pfn)
+{
+	struct gvm_fault_fail *f;
+	int err = 0;
+
+	mutex_lock(&r->lock);
+	for (f = r->fails; f < r->fails + GVM_FAULT_FAILS; f++)
+		if (f->task == current && f->pfn == pfn) {
+			if (time_before(jiffies, f->at + HZ))
+				err = f->err;
+			f->task = NULL;
+			break;
+		}
+	gvm_region_unlock(r);
+	return err;
 }
 
 /* ---- frames and failures ---------------------------------------------- */

@@ -51,6 +51,19 @@ struct gvm_rtimer {
 	u8 kind;			/* enum gvm_timer */
 };
 
+/*
+ * A fault that waited without the mmap lock failed: its retry (by the same
+ * task, within a second) fails at once rather than fetch the page again.
+ */
+struct gvm_fault_fail {
+	const struct task_struct *task;	/* compared, never followed */
+	u64 pfn;
+	unsigned long at;		/* jiffies */
+	int err;
+};
+
+#define GVM_FAULT_FAILS	8
+
 struct gvm_region {
 	struct gvm_domain *domain;	/* kept by domain->nregions */
 	struct net *net;		/* held: the domain outlives us */
@@ -86,6 +99,8 @@ struct gvm_region {
 	unsigned long *valid;
 	unsigned long *writable;
 	struct list_head waits;		/* struct gvm_fault_wait */
+	struct gvm_fault_fail fails[GVM_FAULT_FAILS];
+	unsigned int fail_next;
 	struct list_head selfq;		/* struct gvm_selfmsg */
 	wait_queue_head_t wq;
 	struct xarray timers;		/* pfn << 2 | kind -> gvm_rtimer */
@@ -110,7 +125,9 @@ struct gvm_region *gvm_region_next(struct gvm_domain *d, unsigned long *id);
 void gvm_region_put(struct gvm_region *r);
 void gvm_region_recv(struct gvm_region *r, const struct gvm_msg *m);
 void gvm_regions_peer_failed(struct gvm_domain *d, u32 node);
-int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write);
+int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write, bool wait);
+void gvm_region_fail_keep(struct gvm_region *r, u64 pfn, int err);
+int gvm_region_fail_take(struct gvm_region *r, u64 pfn);
 void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat,
 		      char *conflict);
 /* For region_attach.c, with r->lock held. */

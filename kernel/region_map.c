@@ -129,6 +129,11 @@ int gvm_page_install(struct gvm_region *r, u64 pfn, const void *data)
 
 /* ---- faults ----------------------------------------------------------- */
 
+static vm_fault_t gvm_fault_errno(int err)
+{
+	return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+}
+
 /* A valid (writable) copy of @pfn in @folio, returned locked. */
 static vm_fault_t gvm_fault_lock(struct gvm_region *r, struct folio *folio,
 				 u64 pfn, bool write)
@@ -136,9 +141,9 @@ static vm_fault_t gvm_fault_lock(struct gvm_region *r, struct folio *folio,
 	int ret;
 
 	for (;;) {
-		ret = gvm_region_acquire(r, pfn, write);
+		ret = gvm_region_acquire(r, pfn, write, true);
 		if (ret)
-			return ret == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+			return gvm_fault_errno(ret);
 		folio_lock(folio);
 		if (test_bit(pfn, r->valid) &&
 		    (!write || test_bit(pfn, r->writable)))
@@ -148,20 +153,78 @@ static vm_fault_t gvm_fault_lock(struct gvm_region *r, struct folio *folio,
 	}
 }
 
+static void gvm_fault_unlock(struct vm_fault *vmf)
+{
+#ifdef GVM_HAVE_RELEASE_FAULT_LOCK
+	/* The mmap lock, or only the VMA's. */
+	release_fault_lock(vmf);
+#else
+	mmap_read_unlock(vmf->vma->vm_mm);
+#endif
+}
+
+/*
+ * A fault that may be retried does not wait for the network under the
+ * mmap lock, which would hold up the process's mmap and munmap for as
+ * long, and with them every fault queued behind such a writer (all the
+ * vCPUs of a VM). The first try asks for the page and waits without the
+ * lock, then has the fault retried: the retry finds the page, or the
+ * failure kept for it (a page is never fetched twice for one failed
+ * fault). Only the retry waits under the lock, if the page was taken away
+ * meanwhile. A caller that may not sleep (RETRY_NOWAIT: KVM's async page
+ * faults) gets RETRY once the page is asked for, its lock still held.
+ * page_mkwrite is never called with ALLOW_RETRY: an upgrade waits under
+ * the lock. 0: go on under the lock.
+ */
+static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
+				     struct gvm_region *r, bool write)
+{
+	u64 pfn = vmf->pgoff;
+	struct file *file;
+	int err;
+
+	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY) ||
+	    (test_bit(pfn, r->valid) && (!write || test_bit(pfn, r->writable))))
+		return 0;
+	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) {
+		err = gvm_region_acquire(r, pfn, write, false);
+		if (err == -EAGAIN)
+			return VM_FAULT_RETRY;
+		return err ? gvm_fault_errno(err) : 0;
+	}
+	if (vmf->flags & FAULT_FLAG_TRIED) {
+		err = gvm_region_fail_take(r, pfn);
+		return err ? gvm_fault_errno(err) : 0;
+	}
+	/* Keeps @r, which the VMA kept until now. */
+	file = get_file(vmf->vma->vm_file);
+	gvm_fault_unlock(vmf);
+	/* Left by a failed try whose retry never came (a signal's). */
+	gvm_region_fail_take(r, pfn);
+	err = gvm_region_acquire(r, pfn, write, true);
+	if (err)
+		gvm_region_fail_keep(r, pfn, err);
+	fput(file);
+	return VM_FAULT_RETRY;
+}
+
 static vm_fault_t gvm_vm_fault(struct vm_fault *vmf)
 {
 	struct gvm_region *r = vmf->vma->vm_file->private_data;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
 	struct folio *folio;
 	vm_fault_t ret;
 
 	if (vmf->pgoff >= r->npages)
 		return VM_FAULT_SIGBUS;
+	/* The page the answer goes to, allocated where we may. */
 	folio = gvm_page_get(r, vmf->pgoff, true);
 	if (IS_ERR(folio))
 		return VM_FAULT_OOM;
+	ret = gvm_fault_unlocked(vmf, r, write);
 	/* A write to an absent page asks for ownership straight away. */
-	ret = gvm_fault_lock(r, folio, vmf->pgoff,
-			     vmf->flags & FAULT_FLAG_WRITE);
+	if (!ret)
+		ret = gvm_fault_lock(r, folio, vmf->pgoff, write);
 	if (ret != VM_FAULT_LOCKED) {
 		folio_put(folio);
 		return ret;

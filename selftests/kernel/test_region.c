@@ -10,7 +10,7 @@
  * critical section to one node at a time; random reads and exchanges over
  * 4,096 pages form a linearizable history per page; a failed owner's
  * pages fault with SIGBUS and an event (never zeros) while the others go
- * on; a node that opens a region other than the others did, or again after
+ * on, and a fault waiting for one holds up no mmap of its process; a node that opens a region other than the others did, or again after
  * leaving it, is refused loudly; every bad ioctl and mmap is refused with
  * its errno.
  */
@@ -516,6 +516,67 @@ TEST_F(dsm, failed_owner_gives_sigbus_never_zeros)
 
 	ASSERT_EQ(0, gvm_regions(&self->g[0], DOMAIN, &dump));
 	EXPECT_LE(1, dump.e[0].rstats[GVM_RSTAT_FAULT_FAILS]);
+}
+
+static uint8_t *waiting_page;
+static int ms_pipe[2];
+
+/* In the child: while the main thread waits on a page, time an mmap. */
+static void *mmap_meanwhile(void *arg)
+{
+	long start, ms;
+	void *p;
+
+	(void)arg;
+	usleep(200 * 1000);
+	start = gvm_now_ms();
+	/* Takes the mmap lock for writing. */
+	p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED)
+		munmap(p, PAGE);
+	ms = gvm_now_ms() - start;
+	if (write(ms_pipe[1], &ms, sizeof(ms)) != sizeof(ms))
+		_exit(3);
+	return NULL;
+}
+
+TEST_F(dsm, a_waiting_fault_holds_up_no_mmap)
+{
+	const int lost = 51;	/* home node 0, owner node 2 */
+	long start, ms = -1, total;
+	struct gvm_entry e;
+	int status, fails = 0;
+	pthread_t t;
+	pid_t pid;
+
+	*word(2, lost, 0) = 0x77;
+	ASSERT_EQ(0, pipe(ms_pipe));
+	ASSERT_EQ(0, system("/sbin/ip link set gvmveth2 down"));
+	waiting_page = mem[0] + lost * PAGE;
+	start = gvm_now_ms();
+	pid = fork();
+	if (pid == 0) {
+		pthread_create(&t, NULL, mmap_meanwhile, NULL);
+		(void)__atomic_load_n(waiting_page, __ATOMIC_RELAXED);
+		_exit(0);
+	}
+	close(ms_pipe[1]);
+	EXPECT_EQ(sizeof(ms), read(ms_pipe[0], &ms, sizeof(ms)))
+		TH_LOG("the child said nothing: its mmap never ended");
+	close(ms_pipe[0]);
+	waitpid(pid, &status, 0);
+	total = gvm_now_ms() - start;
+	gvm_report("an mmap while a fault waits for a failed node: %ld ms; the fault: SIGBUS after %ld ms\n",
+		   ms, total);
+	/* Not held up by the fault, which waits at least the timeout. */
+	EXPECT_LE(0, ms);
+	EXPECT_GT(TIMEOUT_MS / 2, ms);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS);
+	/* Fetched once: one failure, its retry not waiting again. */
+	EXPECT_GE(2 * TIMEOUT_MS + 1500, total);
+	while (!gvm_nl_event(&self->ev[0], 1500, &e))
+		fails += e.cmd == GVM_CMD_FAULT_FAIL && e.pfn == lost;
+	EXPECT_EQ(1, fails);
 }
 
 /* ---- detaching -------------------------------------------------------- */
