@@ -205,7 +205,8 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 	if (err)
 		gvm_region_fail_keep(r, pfn, err);
 	fput(file);
-	return VM_FAULT_RETRY;
+	/* Major: it waited for I/O; and from 6.5 so the retry is TRIED. */
+	return VM_FAULT_RETRY | VM_FAULT_MAJOR;
 }
 
 static vm_fault_t gvm_vm_fault(struct vm_fault *vmf)
