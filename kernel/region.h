@@ -54,6 +54,8 @@ struct gvm_rtimer {
 /*
  * A fault that waited without the mmap lock failed: its retry (by the same
  * task, within a second) fails at once rather than fetch the page again.
+ * The last GVM_FAULT_FAILS failures are kept; an older one's retry waits
+ * again, as a fault under the lock would (bounded all the same).
  */
 struct gvm_fault_fail {
 	const struct task_struct *task;	/* compared, never followed */

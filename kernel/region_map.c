@@ -76,9 +76,10 @@ struct folio *gvm_page_get(struct gvm_region *r, u64 pfn, bool create)
 }
 
 /*
- * With @folio locked, its bits cleared: a fault maps it only under its
- * lock, after checking those bits, so an unmapped folio stays unmapped
- * and the walk of every mapping is not needed.
+ * With @folio locked and the access taken away cleared from its bits: a
+ * fault maps it only under its lock, after checking those bits, so a
+ * folio not mapped cannot gain that access, and the walk of every mapping
+ * is not needed.
  */
 static void gvm_page_unmap(struct gvm_region *r, struct folio *folio,
 			   u64 pfn)
@@ -167,14 +168,14 @@ static void gvm_fault_unlock(struct vm_fault *vmf)
  * A fault that may be retried does not wait for the network under the
  * mmap lock, which would hold up the process's mmap and munmap for as
  * long, and with them every fault queued behind such a writer (all the
- * vCPUs of a VM). The first try asks for the page and waits without the
- * lock, then has the fault retried: the retry finds the page, or the
- * failure kept for it (a page is never fetched twice for one failed
- * fault). Only the retry waits under the lock, if the page was taken away
- * meanwhile. A caller that may not sleep (RETRY_NOWAIT: KVM's async page
- * faults) gets RETRY once the page is asked for, its lock still held.
- * page_mkwrite is never called with ALLOW_RETRY: an upgrade waits under
- * the lock. 0: go on under the lock.
+ * vCPUs of a VM). A page that must be asked for is asked for under the
+ * lock; the fault then waits without it and has itself retried: the retry
+ * finds the page, or the failure kept for it (a page is never fetched
+ * twice for one failed fault). Only a retry waits under the lock, if the
+ * page was taken away meanwhile. A caller that will not wait
+ * (RETRY_NOWAIT: KVM's async page faults) gets RETRY, its lock still
+ * held. page_mkwrite is never called with ALLOW_RETRY: an upgrade waits
+ * under the lock. 0: go on under the lock (the page is here).
  */
 static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 				     struct gvm_region *r, bool write)
@@ -186,16 +187,16 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY) ||
 	    (test_bit(pfn, r->valid) && (!write || test_bit(pfn, r->writable))))
 		return 0;
-	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) {
-		err = gvm_region_acquire(r, pfn, write, false);
-		if (err == -EAGAIN)
-			return VM_FAULT_RETRY;
-		return err ? gvm_fault_errno(err) : 0;
-	}
 	if (vmf->flags & FAULT_FLAG_TRIED) {
 		err = gvm_region_fail_take(r, pfn);
 		return err ? gvm_fault_errno(err) : 0;
 	}
+	/* Ours already (no retry then), or asked for now. */
+	err = gvm_region_acquire(r, pfn, write, false);
+	if (err != -EAGAIN)
+		return err ? gvm_fault_errno(err) : 0;
+	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
+		return VM_FAULT_RETRY;
 	/* Keeps @r, which the VMA kept until now. */
 	file = get_file(vmf->vma->vm_file);
 	gvm_fault_unlock(vmf);
