@@ -10,9 +10,10 @@
  * critical section to one node at a time; random reads and exchanges over
  * 4,096 pages form a linearizable history per page; a failed owner's
  * pages fault with SIGBUS and an event (never zeros) while the others go
- * on, and a fault waiting for one holds up no mmap of its process; a node that opens a region other than the others did, or again after
- * leaving it, is refused loudly; every bad ioctl and mmap is refused with
- * its errno.
+ * on, and a fault waiting for one holds up no mmap of its process; a node
+ * that opens a region other than the others did (size, initial owner or
+ * members), or again after leaving it, is refused loudly; every bad ioctl
+ * and mmap is refused with its errno.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -883,6 +884,36 @@ TEST_F(dsm, a_region_opened_differently_is_refused)
 	close_as(e, 4, fd4);
 	close_as(f, 4, fd5);
 	close_as(d, 4, fd3);
+}
+
+/*
+ * Node 1's domain has a member the others do not (node 3, never up): the
+ * region it opens after node 0 lists other members, so node 1 takes it
+ * out of service and node 0 goes on.
+ */
+TEST_F(dsm, a_region_opened_with_other_members_is_refused)
+{
+	uint8_t *a, *b;
+	int fd0, fd1;
+	long ms;
+
+	ASSERT_EQ(0, gvm_node_add(&self->g[1], DOMAIN, 3, "10.1.0.4",
+				  PORT + 3)) TH_LOG("%s", self->g[1].extack);
+	a = open_as(0, 4, 4, GVM_NODE_NONE, &fd0);
+	ASSERT_NE(MAP_FAILED, a);
+	*(uint64_t *)(a + PAGE) = 0x55;
+	b = open_as(1, 4, 4, GVM_NODE_NONE, &fd1);
+	ASSERT_NE(MAP_FAILED, b);
+	EXPECT_STREQ("node 0 has other members (3, this node 4)",
+		     conflict_of(&self->g[1], 4));
+	EXPECT_EQ(SIGBUS, touch_in_child(b + PAGE, &ms));
+	EXPECT_TRUE(conflict_event(&self->ev[0], 4, 1,
+				   "node 1 has other members (4, this node 3)"));
+	ASSERT_EQ(0, region_get(&self->g[0], DOMAIN, 4));
+	EXPECT_STREQ("", dump.e[0].conflict);
+	EXPECT_EQ(0x55, *(uint64_t *)(a + PAGE));
+	close_as(b, 4, fd1);
+	close_as(a, 4, fd0);
 }
 
 static uint32_t at_once_id;
