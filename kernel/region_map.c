@@ -135,19 +135,31 @@ static vm_fault_t gvm_fault_errno(int err)
 	return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 }
 
-/* A valid (writable) copy of @pfn in @folio, returned locked. */
+/* This node has a valid (for @write, a writable) copy of @pfn. */
+static bool gvm_page_ready(struct gvm_region *r, u64 pfn, bool write)
+{
+	return test_bit(pfn, r->valid) &&
+	       (!write || test_bit(pfn, r->writable));
+}
+
+/*
+ * A valid (writable) copy of @pfn in @folio, returned locked. Read
+ * without the folio lock the bits only spare asking for a page that is
+ * here; under it they decide.
+ */
 static vm_fault_t gvm_fault_lock(struct gvm_region *r, struct folio *folio,
 				 u64 pfn, bool write)
 {
 	int ret;
 
 	for (;;) {
-		ret = gvm_region_acquire(r, pfn, write, true);
-		if (ret)
-			return gvm_fault_errno(ret);
+		if (!gvm_page_ready(r, pfn, write)) {
+			ret = gvm_region_acquire(r, pfn, write, true);
+			if (ret)
+				return gvm_fault_errno(ret);
+		}
 		folio_lock(folio);
-		if (test_bit(pfn, r->valid) &&
-		    (!write || test_bit(pfn, r->writable)))
+		if (gvm_page_ready(r, pfn, write))
 			return VM_FAULT_LOCKED;
 		/* Taken away again before we could map it: ask again. */
 		folio_unlock(folio);
@@ -184,8 +196,13 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 	struct file *file;
 	int err;
 
-	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY) ||
-	    (test_bit(pfn, r->valid) && (!write || test_bit(pfn, r->writable))))
+	if (gvm_page_ready(r, pfn, write)) {
+		/* A retry's page was counted by the fault that asked. */
+		if (!(vmf->flags & FAULT_FLAG_TRIED))
+			atomic64_inc(&r->st[GVM_RSTAT_LOCAL_FAULTS]);
+		return 0;
+	}
+	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY))
 		return 0;
 	if (vmf->flags & FAULT_FLAG_TRIED) {
 		err = gvm_region_fail_take(r, pfn);

@@ -163,6 +163,10 @@ TEST_F(dsm, written_on_one_read_on_all)
 	EXPECT_LE(17, dump.e[0].rstats[GVM_RSTAT_PAGES_IN]);
 	EXPECT_LE(1, dump.e[0].rstats[GVM_RSTAT_INV_RECEIVED]);
 	EXPECT_EQ(0, dump.e[0].rstats[GVM_RSTAT_FAULT_FAILS]);
+	/* Each fault counted once: node 2 asked for all, node 0 had 16. */
+	EXPECT_EQ(0, dump.e[0].rstats[GVM_RSTAT_LOCAL_FAULTS]);
+	ASSERT_EQ(0, gvm_regions(&self->g[0], DOMAIN, &dump));
+	EXPECT_EQ(16, dump.e[0].rstats[GVM_RSTAT_LOCAL_FAULTS]);
 }
 
 /* ---- atomics ---------------------------------------------------------- */
