@@ -830,24 +830,41 @@ static bool conflict_event(struct gvm_nl *ev, uint32_t id, uint32_t node,
 }
 
 /*
+ * Node 0 opens region @id as @n0 pages and writes @val to page 1; node 1
+ * opens it after, as @n1 pages, and takes it out of service for @reason:
+ * its access to page 1 gets SIGBUS, never its own zeros.
+ */
+static void refused_on_node1(struct __test_metadata *_metadata,
+			     struct gvm_nl *g1, uint32_t id, uint64_t n0,
+			     uint64_t n1, uint64_t val, const char *reason,
+			     uint8_t *p[2], int fd[2])
+{
+	long ms;
+
+	p[0] = open_as(0, id, n0, GVM_NODE_NONE, &fd[0]);
+	ASSERT_NE(MAP_FAILED, p[0]);
+	*(uint64_t *)(p[0] + PAGE) = val;
+	p[1] = open_as(1, id, n1, GVM_NODE_NONE, &fd[1]);
+	ASSERT_NE(MAP_FAILED, p[1]);
+	EXPECT_STREQ(reason, conflict_of(g1, id));
+	EXPECT_EQ(SIGBUS, touch_in_child(p[1] + PAGE, &ms));
+}
+
+/*
  * Node 1 opens regions 2 and 3 other than node 0 did (the size, then the
  * initial owner): node 1, the later, takes them out of service (SIGBUS,
  * never its own zeros), both nodes say so, and node 0 goes on with node 2.
  */
 TEST_F(dsm, a_region_opened_differently_is_refused)
 {
-	int fd0, fd1, fd2, fd3, fd4, fd5;
-	uint8_t *a, *b, *c, *d, *e, *f;
+	int fd2, fd3, fd4, fd5, fd[2];
+	uint8_t *a, *b, *c, *d, *e, *f, *p[2];
 	long ms;
 
-	a = open_as(0, 2, 8, GVM_NODE_NONE, &fd0);
-	ASSERT_NE(MAP_FAILED, a);
-	*(uint64_t *)(a + 3 * PAGE) = 0x11;
-	b = open_as(1, 2, 16, GVM_NODE_NONE, &fd1);
-	ASSERT_NE(MAP_FAILED, b);
-	EXPECT_STREQ("node 0 has 8 pages, this node 16",
-		     conflict_of(&self->g[1], 2));
-	EXPECT_EQ(SIGBUS, touch_in_child(b + 3 * PAGE, &ms));
+	refused_on_node1(_metadata, &self->g[1], 2, 8, 16, 0x11,
+			 "node 0 has 8 pages, this node 16", p, fd);
+	a = p[0];
+	b = p[1];
 	EXPECT_EQ(SIGBUS, touch_in_child(b + 12 * PAGE, &ms));
 	EXPECT_TRUE(conflict_event(&self->ev[1], 2, 0, "node 0 has 8 pages"));
 	EXPECT_TRUE(conflict_event(&self->ev[0], 2, 1,
@@ -858,7 +875,7 @@ TEST_F(dsm, a_region_opened_differently_is_refused)
 	/* Node 0 goes on, with node 2 that agrees, without node 1. */
 	c = open_as(2, 2, 8, GVM_NODE_NONE, &fd2);
 	ASSERT_NE(MAP_FAILED, c);
-	EXPECT_EQ(0x11, *(uint64_t *)(c + 3 * PAGE));
+	EXPECT_EQ(0x11, *(uint64_t *)(c + PAGE));
 	*(uint64_t *)(c + 4 * PAGE) = 0x22;
 	EXPECT_EQ(0x22, *(uint64_t *)(a + 4 * PAGE));
 	/* Pages whose home would have been node 1 too. */
@@ -882,9 +899,9 @@ TEST_F(dsm, a_region_opened_differently_is_refused)
 	EXPECT_EQ(0x44, *(uint64_t *)f);
 
 	/* The one out of service first; the last member hands nothing off. */
-	close_as(b, 16, fd1);
+	close_as(b, 16, fd[1]);
 	close_as(c, 8, fd2);
-	close_as(a, 8, fd0);
+	close_as(a, 8, fd[0]);
 	close_as(e, 4, fd4);
 	close_as(f, 4, fd5);
 	close_as(d, 4, fd3);
@@ -897,27 +914,20 @@ TEST_F(dsm, a_region_opened_differently_is_refused)
  */
 TEST_F(dsm, a_region_opened_with_other_members_is_refused)
 {
-	uint8_t *a, *b;
-	int fd0, fd1;
-	long ms;
+	uint8_t *p[2];
+	int fd[2];
 
 	ASSERT_EQ(0, gvm_node_add(&self->g[1], DOMAIN, 3, "10.1.0.4",
 				  PORT + 3)) TH_LOG("%s", self->g[1].extack);
-	a = open_as(0, 4, 4, GVM_NODE_NONE, &fd0);
-	ASSERT_NE(MAP_FAILED, a);
-	*(uint64_t *)(a + PAGE) = 0x55;
-	b = open_as(1, 4, 4, GVM_NODE_NONE, &fd1);
-	ASSERT_NE(MAP_FAILED, b);
-	EXPECT_STREQ("node 0 has other members (3, this node 4)",
-		     conflict_of(&self->g[1], 4));
-	EXPECT_EQ(SIGBUS, touch_in_child(b + PAGE, &ms));
+	refused_on_node1(_metadata, &self->g[1], 4, 4, 4, 0x55,
+			 "node 0 has other members (3, this node 4)", p, fd);
 	EXPECT_TRUE(conflict_event(&self->ev[0], 4, 1,
 				   "node 1 has other members (4, this node 3)"));
 	ASSERT_EQ(0, region_get(&self->g[0], DOMAIN, 4));
 	EXPECT_STREQ("", dump.e[0].conflict);
-	EXPECT_EQ(0x55, *(uint64_t *)(a + PAGE));
-	close_as(b, 4, fd1);
-	close_as(a, 4, fd0);
+	EXPECT_EQ(0x55, *(uint64_t *)(p[0] + PAGE));
+	close_as(p[1], 4, fd[1]);
+	close_as(p[0], 4, fd[0]);
 }
 
 static uint32_t at_once_id;
