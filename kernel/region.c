@@ -321,16 +321,21 @@ static void gvm_lat_add(struct gvm_region *r, ktime_t start)
 /*
  * Make the engine's copy of @pfn valid (writable), waiting for the network
  * if needed, and open the page's bits to the fault handlers. Waits are
- * killable and bounded; 0 or -errno (the fault then gets SIGBUS). Without
- * @wait, -EAGAIN once the page is asked for: its answer comes all the same.
+ * killable and bounded; 0 or -errno (the fault then gets SIGBUS). With
+ * @asked, a fault in two steps: the first (*@asked == 0) does not wait but
+ * returns -EAGAIN once the page is asked for, *@asked the time it asked;
+ * the second, with that time, waits for the answer and counts the fault
+ * from the ask, even if the answer came in between.
  */
-int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write, bool wait)
+int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
+		       ktime_t *asked)
 {
 	unsigned long limit = msecs_to_jiffies(2 * r->domain->timeout_ms +
 					       1000);
 	struct gvm_fault_wait w = { .pfn = pfn };
-	bool waited = false;
-	ktime_t start = 0;
+	bool wait = !asked || *asked;
+	bool waited = asked && *asked;
+	ktime_t start = waited ? *asked : 0;
 	long left;
 	int ret;
 
@@ -366,6 +371,7 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write, bool wait)
 		left = 1;
 		if (ret == GVM_IVY_WAIT && !w.done && !wait) {
 			list_del(&w.node);
+			*asked = start;
 			ret = -EAGAIN;
 			break;
 		}

@@ -127,7 +127,8 @@ struct gvm_region *gvm_region_next(struct gvm_domain *d, unsigned long *id);
 void gvm_region_put(struct gvm_region *r);
 void gvm_region_recv(struct gvm_region *r, const struct gvm_msg *m);
 void gvm_regions_peer_failed(struct gvm_domain *d, u32 node);
-int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write, bool wait);
+int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
+		       ktime_t *asked);
 void gvm_region_fail_keep(struct gvm_region *r, u64 pfn, int err);
 int gvm_region_fail_take(struct gvm_region *r, u64 pfn);
 void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat,

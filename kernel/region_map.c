@@ -154,7 +154,7 @@ static vm_fault_t gvm_fault_lock(struct gvm_region *r, struct folio *folio,
 
 	for (;;) {
 		if (!gvm_page_ready(r, pfn, write)) {
-			ret = gvm_region_acquire(r, pfn, write, true);
+			ret = gvm_region_acquire(r, pfn, write, NULL);
 			if (ret)
 				return gvm_fault_errno(ret);
 		}
@@ -193,6 +193,7 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 				     struct gvm_region *r, bool write)
 {
 	u64 pfn = vmf->pgoff;
+	ktime_t asked = 0;
 	struct file *file;
 	int err;
 
@@ -209,7 +210,7 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 		return err ? gvm_fault_errno(err) : 0;
 	}
 	/* Ours already (no retry then), or asked for now. */
-	err = gvm_region_acquire(r, pfn, write, false);
+	err = gvm_region_acquire(r, pfn, write, &asked);
 	if (err != -EAGAIN)
 		return err ? gvm_fault_errno(err) : 0;
 	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
@@ -219,7 +220,7 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 	gvm_fault_unlock(vmf);
 	/* Left by a failed try whose retry never came (a signal's). */
 	gvm_region_fail_take(r, pfn);
-	err = gvm_region_acquire(r, pfn, write, true);
+	err = gvm_region_acquire(r, pfn, write, &asked);
 	if (err)
 		gvm_region_fail_keep(r, pfn, err);
 	fput(file);
