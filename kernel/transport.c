@@ -160,7 +160,7 @@ static struct gvm_conn *gvm_conn_new(struct gvm_domain *d,
 
 	if (!c)
 		return NULL;
-	c->rxbuf = gvm_alloc(d, GVM_WIRE_MAX_FRAME, GFP_KERNEL);
+	c->rxbuf = gvm_alloc(d, GVM_RXBUF, GFP_KERNEL);
 	if (!c->rxbuf) {
 		gvm_free(d, c, sizeof(*c));
 		return NULL;
@@ -400,7 +400,7 @@ static void gvm_conn_flush_sync(struct gvm_conn *c)
 static void gvm_conn_release(struct gvm_conn *c)
 {
 	struct gvm_domain *d = c->domain;
-	struct kvec iov = { c->rxbuf, GVM_WIRE_MAX_FRAME };
+	struct kvec iov = { c->rxbuf, GVM_RXBUF };
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
 	int i;
 
@@ -416,7 +416,7 @@ static void gvm_conn_release(struct gvm_conn *c)
 				   MSG_DONTWAIT) <= 0)
 			break;
 	sock_release(c->sock);
-	gvm_free(d, c->rxbuf, GVM_WIRE_MAX_FRAME);
+	gvm_free(d, c->rxbuf, GVM_RXBUF);
 	gvm_free(d, c, sizeof(*c));
 }
 
@@ -754,8 +754,8 @@ static u8 gvm_hello_reason(enum gvm_wire_status st)
 	}
 }
 
-/* One whole frame in c->rxbuf. False when @c was closed. */
-static bool gvm_rx_frame(struct gvm_conn *c, u32 len)
+/* One whole frame, @buf in c->rxbuf. False when @c was closed. */
+static bool gvm_rx_frame(struct gvm_conn *c, u8 *buf, u32 len)
 {
 	struct gvm_domain *d = c->domain;
 	struct gvm_wire_limits lim = {
@@ -767,7 +767,7 @@ static bool gvm_rx_frame(struct gvm_conn *c, u32 len)
 	struct gvm_msg m;
 	bool open = true;
 
-	st = gvm_wire_decode(c->rxbuf, len, &lim, &m);
+	st = gvm_wire_decode(buf, len, &lim, &m);
 	mutex_lock(&d->lock);
 	if (c->dead) {
 		open = false;
@@ -846,39 +846,63 @@ out:
  */
 #define GVM_RX_BATCH	64
 
+/*
+ * Neither end nor error seen yet: a later one calls gvm_sk_state_change(),
+ * but an end that came with the data just read must be read for.
+ */
+static bool gvm_sock_open(struct sock *sk)
+{
+	return !(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) &&
+	       !READ_ONCE(sk->sk_err);
+}
+
+/*
+ * A read takes what the socket has, up to the buffer's end: a frame and
+ * its page in one read, often the next frames too. A read that did not
+ * fill the buffer emptied the socket, and what comes after it calls
+ * gvm_sk_data_ready() again: no further read just to learn -EAGAIN.
+ */
 static void gvm_rx_work(struct work_struct *w)
 {
 	struct gvm_conn *c = container_of(w, struct gvm_conn, rx_work);
-	size_t frame = sizeof(struct gvm_wire_hdr);
 	unsigned int batch = GVM_RX_BATCH;
 	enum gvm_wire_status st;
+	bool drained = false;
 
 	while (!READ_ONCE(c->dead)) {
 		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+		size_t frame = sizeof(struct gvm_wire_hdr);
+		u32 have = c->rxlen - c->rxoff;
+		u8 *p = c->rxbuf + c->rxoff;
 		struct kvec iov;
 		int n;
 
-		if (c->rxlen >= sizeof(struct gvm_wire_hdr)) {
-			st = gvm_wire_peek(c->rxbuf, c->rxlen, &frame);
+		if (have >= frame) {
+			st = gvm_wire_peek(p, have, &frame);
 			if (st) {
 				/* Refused with a reason by gvm_rx_frame(). */
-				gvm_rx_frame(c, c->rxlen);
+				gvm_rx_frame(c, p, have);
 				return;
 			}
 		}
-		if (c->rxlen == frame) {
-			c->rxlen = 0;
-			if (!gvm_rx_frame(c, frame))
+		if (have >= frame) {
+			c->rxoff += frame;
+			if (!gvm_rx_frame(c, p, frame))
 				return;
 			if (!--batch) {
 				queue_work(gvm_wq, &c->rx_work);
 				return;
 			}
-			frame = sizeof(struct gvm_wire_hdr);
 			continue;
 		}
-		iov.iov_base = c->rxbuf + c->rxlen;
-		iov.iov_len = frame - c->rxlen;
+		if (drained)
+			return;
+		/* The start of a frame goes to the front: all of it fits. */
+		memmove(c->rxbuf, p, have);
+		c->rxoff = 0;
+		c->rxlen = have;
+		iov.iov_base = c->rxbuf + have;
+		iov.iov_len = GVM_RXBUF - have;
 		n = kernel_recvmsg(c->sock, &msg, &iov, 1, iov.iov_len,
 				   MSG_DONTWAIT);
 		if (n == -EAGAIN)
@@ -889,6 +913,7 @@ static void gvm_rx_work(struct work_struct *w)
 			return;
 		}
 		c->rxlen += n;
+		drained = n < iov.iov_len && gvm_sock_open(c->sock->sk);
 	}
 }
 
@@ -1081,7 +1106,7 @@ void gvm_accept_work(struct work_struct *w)
 		if (d->dying) {
 			mutex_unlock(&d->lock);
 			sock_release(sock);
-			gvm_free(d, c->rxbuf, GVM_WIRE_MAX_FRAME);
+			gvm_free(d, c->rxbuf, GVM_RXBUF);
 			gvm_free(d, c, sizeof(*c));
 			return;
 		}

@@ -42,12 +42,16 @@ struct gvm_conn {
 	/* One sender at a time, tx_work or a direct send: the socket, tx_off. */
 	struct mutex txmutex;
 	u32 tx_off;			/* bytes of the head frame sent */
-	u8 *rxbuf;			/* GVM_WIRE_MAX_FRAME */
+	u8 *rxbuf;			/* GVM_RXBUF: rxbuf[rxoff, rxlen) unread */
+	u32 rxoff;
 	u32 rxlen;
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_state_change)(struct sock *sk);
 	void (*saved_write_space)(struct sock *sk);
 };
+
+/* Room for a whole frame behind the part of one left over from a read. */
+#define GVM_RXBUF	(2 * GVM_WIRE_MAX_FRAME)
 
 /* The transport state of a member in use. */
 struct gvm_link {
