@@ -323,9 +323,10 @@ static void gvm_lat_add(struct gvm_region *r, ktime_t start)
  * if needed, and open the page's bits to the fault handlers. Waits are
  * killable and bounded; 0 or -errno (the fault then gets SIGBUS). With
  * @asked, a fault in two steps: the first (*@asked == 0) does not wait but
- * returns -EAGAIN once the page is asked for, *@asked the time it asked;
- * the second, with that time, waits for the answer and counts the fault
- * from the ask, even if the answer came in between.
+ * returns -EAGAIN once it asked for the page (-EALREADY: it had been asked
+ * for already), *@asked the time it asked; the second, with that time,
+ * waits for the answer and counts the fault from the ask, even if the
+ * answer came in between.
  */
 int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 		       ktime_t *asked)
@@ -342,6 +343,7 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 	mutex_lock(&r->lock);
 	for (;;) {
 		u8 state = r->ivy.pages[pfn].state;
+		bool asking = !r->ivy.pages[pfn].want;
 
 		if (r->conflict[0]) {
 			ret = -EPROTO;
@@ -372,7 +374,7 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 		if (ret == GVM_IVY_WAIT && !w.done && !wait) {
 			list_del(&w.node);
 			*asked = start;
-			ret = -EAGAIN;
+			ret = asking ? -EAGAIN : -EALREADY;
 			break;
 		}
 		if (ret == GVM_IVY_WAIT && !w.done) {
@@ -395,7 +397,7 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 		gvm_lat_add(r, start);
 	else if (!ret)
 		atomic64_inc(&r->st[GVM_RSTAT_LOCAL_FAULTS]);
-	if (ret && ret != -EAGAIN) {
+	if (ret && ret != -EAGAIN && ret != -EALREADY) {
 		pr_warn_ratelimited("giantvm: domain %u region %u: fault on page %llu failed: %s (%d)\n",
 				    r->domain->id, r->id, pfn,
 				    gvm_fault_reason(ret), ret);

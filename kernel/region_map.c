@@ -186,8 +186,7 @@ static void gvm_fault_unlock(struct vm_fault *vmf)
  * twice for one failed fault). Only a retry waits under the lock, if the
  * page was taken away meanwhile. A caller that will not wait
  * (RETRY_NOWAIT: KVM's async page faults) gets RETRY, its lock still
- * held. page_mkwrite is never called with ALLOW_RETRY: an upgrade waits
- * under the lock. 0: go on under the lock (the page is here).
+ * held. 0: go on under the lock (the page is here).
  */
 static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 				     struct gvm_region *r, bool write)
@@ -211,7 +210,7 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 	}
 	/* Ours already (no retry then), or asked for now. */
 	err = gvm_region_acquire(r, pfn, write, &asked);
-	if (err != -EAGAIN)
+	if (err != -EAGAIN && err != -EALREADY)
 		return err ? gvm_fault_errno(err) : 0;
 	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
 		return VM_FAULT_RETRY;
@@ -253,11 +252,35 @@ static vm_fault_t gvm_vm_fault(struct vm_fault *vmf)
 	return ret;
 }
 
+/*
+ * A write to a mapped read copy. page_mkwrite cannot have its fault
+ * retried, so an upgrade that asks the network unmaps the page here and
+ * ends the fault: the write faults again through .fault, which waits
+ * without the mmap lock. If the page had been asked for already (the
+ * read copy mapped again by a reader after such an unmap, say), the
+ * upgrade waits here, under the lock, rather than go round again.
+ */
 static vm_fault_t gvm_vm_mkwrite(struct vm_fault *vmf)
 {
 	struct gvm_region *r = vmf->vma->vm_file->private_data;
+	struct folio *folio = page_folio(vmf->page);
+	u64 pfn = vmf->pgoff;
+	ktime_t asked = 0;
+	int err;
 
-	return gvm_fault_lock(r, page_folio(vmf->page), vmf->pgoff, true);
+	/* Ready: a page ours alone, or the write of a fault just counted. */
+	if (gvm_page_ready(r, pfn, true))
+		return gvm_fault_lock(r, folio, pfn, true);
+	err = gvm_region_acquire(r, pfn, true, &asked);
+	if (err == -EAGAIN) {
+		folio_lock(folio);
+		gvm_page_unmap(r, folio, pfn);
+		folio_unlock(folio);
+		return VM_FAULT_NOPAGE;
+	}
+	if (err && err != -EALREADY)
+		return gvm_fault_errno(err);
+	return gvm_fault_lock(r, folio, pfn, true);
 }
 
 static const struct vm_operations_struct gvm_vm_ops = {

@@ -545,7 +545,13 @@ static void *mmap_meanwhile(void *arg)
 	return NULL;
 }
 
-TEST_F(dsm, a_waiting_fault_holds_up_no_mmap)
+/*
+ * Node 0 reads (or, with @upgrade, writes to its mapped read copy of) a
+ * page whose owner, node 2, is cut off: while that fault waits, an mmap
+ * of the same process goes through at once; the fault gets SIGBUS.
+ */
+static void waiting_fault(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(dsm) * self, bool upgrade)
 {
 	const int lost = 51;	/* home node 0, owner node 2 */
 	long start, ms = -1, total;
@@ -555,14 +561,23 @@ TEST_F(dsm, a_waiting_fault_holds_up_no_mmap)
 	pid_t pid;
 
 	*word(2, lost, 0) = 0x77;
+	if (upgrade)
+		ASSERT_EQ(0x77, *word(0, lost, 0));
 	ASSERT_EQ(0, pipe(ms_pipe));
 	ASSERT_EQ(0, system("/sbin/ip link set gvmveth2 down"));
 	waiting_page = mem[0] + lost * PAGE;
 	start = gvm_now_ms();
 	pid = fork();
 	if (pid == 0) {
+		/* The read maps the copy read-only, the write upgrades it. */
+		if (upgrade && __atomic_load_n(waiting_page, __ATOMIC_RELAXED) !=
+			       0x77)
+			_exit(4);
 		pthread_create(&t, NULL, mmap_meanwhile, NULL);
-		(void)__atomic_load_n(waiting_page, __ATOMIC_RELAXED);
+		if (upgrade)
+			__atomic_store_n(waiting_page, 0x79, __ATOMIC_RELAXED);
+		else
+			(void)__atomic_load_n(waiting_page, __ATOMIC_RELAXED);
 		_exit(0);
 	}
 	close(ms_pipe[1]);
@@ -571,8 +586,8 @@ TEST_F(dsm, a_waiting_fault_holds_up_no_mmap)
 	close(ms_pipe[0]);
 	waitpid(pid, &status, 0);
 	total = gvm_now_ms() - start;
-	gvm_report("an mmap while a fault waits for a failed node: %ld ms; the fault: SIGBUS after %ld ms\n",
-		   ms, total);
+	gvm_report("an mmap while %s waits for a failed node: %ld ms; it: SIGBUS after %ld ms\n",
+		   upgrade ? "an upgrade" : "a fault", ms, total);
 	/* Not held up by the fault, which waits at least the timeout. */
 	EXPECT_LE(0, ms);
 	EXPECT_GT(TIMEOUT_MS / 2, ms);
@@ -582,6 +597,16 @@ TEST_F(dsm, a_waiting_fault_holds_up_no_mmap)
 	while (!gvm_nl_event(&self->ev[0], 1500, &e))
 		fails += e.cmd == GVM_CMD_FAULT_FAIL && e.pfn == lost;
 	EXPECT_EQ(1, fails);
+}
+
+TEST_F(dsm, a_waiting_fault_holds_up_no_mmap)
+{
+	waiting_fault(_metadata, self, false);
+}
+
+TEST_F(dsm, a_waiting_upgrade_holds_up_no_mmap)
+{
+	waiting_fault(_metadata, self, true);
 }
 
 /* ---- detaching -------------------------------------------------------- */
