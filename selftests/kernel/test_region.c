@@ -210,7 +210,7 @@ static uint64_t transfers(FIXTURE_DATA(dsm) * self)
 	return sum;
 }
 
-TEST_F_TIMEOUT(dsm, lock_xadd_from_every_node_is_exact, 600)
+TEST_F_TIMEOUT(dsm, lock_xadd_from_every_node_is_exact, 900)
 {
 	long start = gvm_now_ms(), one = 0, spread = 0;
 	uint64_t moves = transfers(self);

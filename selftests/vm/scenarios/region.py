@@ -10,4 +10,4 @@ from vmtest import vm, start, wait_exit
 VMS = [vm("vm", "region", qemu=("-smp", "2"), disk=16)]
 FILES = ["build/ktest/test_region"]
 MODULES = ["veth", "bridge", "virtio_blk"]
-STEPS = [start("vm"), wait_exit("vm", timeout=600)]
+STEPS = [start("vm"), wait_exit("vm", timeout=1200)]
