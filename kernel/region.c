@@ -397,7 +397,7 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 		gvm_lat_add(r, start);
 	else if (!ret)
 		atomic64_inc(&r->st[GVM_RSTAT_LOCAL_FAULTS]);
-	if (ret && ret != -EAGAIN && ret != -EALREADY) {
+	if (ret && !gvm_acquire_asked(ret)) {
 		pr_warn_ratelimited("giantvm: domain %u region %u: fault on page %llu failed: %s (%d)\n",
 				    r->domain->id, r->id, pfn,
 				    gvm_fault_reason(ret), ret);

@@ -129,6 +129,13 @@ void gvm_region_recv(struct gvm_region *r, const struct gvm_msg *m);
 void gvm_regions_peer_failed(struct gvm_domain *d, u32 node);
 int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 		       ktime_t *asked);
+
+/* gvm_region_acquire() did not wait: the page is asked for. */
+static inline bool gvm_acquire_asked(int err)
+{
+	return err == -EAGAIN || err == -EALREADY;
+}
+
 void gvm_region_fail_keep(struct gvm_region *r, u64 pfn, int err);
 int gvm_region_fail_take(struct gvm_region *r, u64 pfn);
 void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat,

@@ -210,7 +210,7 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 	}
 	/* Ours already (no retry then), or asked for now. */
 	err = gvm_region_acquire(r, pfn, write, &asked);
-	if (err != -EAGAIN && err != -EALREADY)
+	if (!gvm_acquire_asked(err))
 		return err ? gvm_fault_errno(err) : 0;
 	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
 		return VM_FAULT_RETRY;
@@ -268,18 +268,18 @@ static vm_fault_t gvm_vm_mkwrite(struct vm_fault *vmf)
 	ktime_t asked = 0;
 	int err;
 
-	/* Ready: a page ours alone, or the write of a fault just counted. */
-	if (gvm_page_ready(r, pfn, true))
-		return gvm_fault_lock(r, folio, pfn, true);
-	err = gvm_region_acquire(r, pfn, true, &asked);
-	if (err == -EAGAIN) {
-		folio_lock(folio);
-		gvm_page_unmap(r, folio, pfn);
-		folio_unlock(folio);
-		return VM_FAULT_NOPAGE;
+	/* Ask, unless ours alone or the write of a fault just counted. */
+	if (!gvm_page_ready(r, pfn, true)) {
+		err = gvm_region_acquire(r, pfn, true, &asked);
+		if (err == -EAGAIN) {
+			folio_lock(folio);
+			gvm_page_unmap(r, folio, pfn);
+			folio_unlock(folio);
+			return VM_FAULT_NOPAGE;
+		}
+		if (err && err != -EALREADY)
+			return gvm_fault_errno(err);
 	}
-	if (err && err != -EALREADY)
-		return gvm_fault_errno(err);
 	return gvm_fault_lock(r, folio, pfn, true);
 }
 
