@@ -11,7 +11,9 @@
  * A conflict is reported on both nodes (a REGION_CONFLICT event), and the
  * node that opened last loses: its region goes out of service (every fault
  * fails, nothing is served) and the others go on without it, as if it had
- * failed. So a mistyped size on a new node does not stop the VM already
+ * failed. Two opens that cross (each node asked before the other's ask
+ * reached it) both drop the other on its ask, and both answers come back;
+ * the higher node id loses that tie, so exactly one goes out of service. So a mistyped size on a new node does not stop the VM already
  * running on the others. It is found within a round trip of that open.
  *
  * A member that agrees is told, on its first ATTACH, of the failures (and
@@ -131,12 +133,14 @@ void gvm_region_attach_recv(struct gvm_region *r, const struct gvm_msg *m)
 		return;
 	}
 	if (gvm_attach_differs(r, m, why, sizeof(why))) {
-		if (!ask) {
+		if (ask) {
+			gvm_attach_drop(r, m->src, why);
+			gvm_attach_send(r, m->src, 0);
+		} else if (gvm_ivy_alive(&r->ivy, m->src) ||
+			   r->ivy.cfg.self > m->src) {
+			/* An answer: we opened last, or crossed and lost. */
 			gvm_region_break(r, m->src, why);
-			return;
 		}
-		gvm_attach_drop(r, m->src, why);
-		gvm_attach_send(r, m->src, 0);
 		return;
 	}
 	/* Same members, so it is one of them. */
