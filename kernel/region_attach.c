@@ -11,10 +11,11 @@
  * A conflict is reported on both nodes (a REGION_CONFLICT event), and the
  * node that opened last loses: its region goes out of service (every fault
  * fails, nothing is served) and the others go on without it, as if it had
- * failed. Two opens that cross (each node asked before the other's ask
- * reached it) both drop the other on its ask, and both answers come back;
- * the higher node id loses that tie, so exactly one goes out of service. So a mistyped size on a new node does not stop the VM already
+ * failed. So a mistyped size on a new node does not stop the VM already
  * running on the others. It is found within a round trip of that open.
+ * Two opens that cross (each node asked before the other's ask reached
+ * it) both drop the other on its ask, and both answers come back: the
+ * higher node id loses that tie, so exactly one goes out of service.
  *
  * A member that agrees is told, on its first ATTACH, of the failures (and
  * departures) it was not there to hear of, so that it takes up the pages
