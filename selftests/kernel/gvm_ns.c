@@ -2,9 +2,11 @@
 /* Clusters of namespaces and their regions, for the VM tests (gvm_ns.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +47,29 @@ int gvm_enter_ns(int i)
 int gvm_leave_ns(void)
 {
 	return initial_ns < 0 ? 0 : setns(initial_ns, CLONE_NEWNET);
+}
+
+/*
+ * Node @i's link (gvmveth<i>, from the namespace the test started in) up
+ * or down, at once: ip(8) under TCG can take long enough to fail nodes.
+ */
+int gvm_link_set(int i, bool up)
+{
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+	if (s < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "gvmveth%d", i);
+	ret = ioctl(s, SIOCGIFFLAGS, &ifr);
+	if (!ret) {
+		ifr.ifr_flags = up ? ifr.ifr_flags | IFF_UP :
+				     ifr.ifr_flags & ~IFF_UP;
+		ret = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	ret = ret ? -errno : 0;
+	close(s);
+	return ret;
 }
 
 /* Node @i's domain, with every other node a member; eager connections. */

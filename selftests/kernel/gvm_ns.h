@@ -8,6 +8,7 @@
 #ifndef _GVM_NS_TEST_H
 #define _GVM_NS_TEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "gvm_nl.h"
 
@@ -21,6 +22,7 @@ struct gvm_ns_cfg {
 long gvm_now_ms(void);
 int gvm_enter_ns(int i);
 int gvm_leave_ns(void);
+int gvm_link_set(int i, bool up);
 int gvm_ns_join(struct gvm_nl *g, int i, const struct gvm_ns_cfg *c);
 int gvm_state_of(struct gvm_nl *g, uint32_t domain, int who);
 long gvm_wait_state(struct gvm_nl *g, const struct gvm_ns_cfg *c,

@@ -18,7 +18,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -26,7 +25,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -102,8 +100,8 @@ FIXTURE_TEARDOWN(dsm)
 		gvm_nl_close(&self->g[i]);
 		gvm_nl_close(&self->ev[i]);
 	}
-	system("/sbin/ip link set gvmveth2 up 2>/dev/null");
-	system("/sbin/ip link set gvmveth1 up 2>/dev/null");
+	gvm_link_set(2, true);
+	gvm_link_set(1, true);
 }
 
 static void *(*node_fn)(void *);
@@ -544,7 +542,7 @@ TEST_F(dsm, failed_owner_gives_sigbus_never_zeros)
 	/* Node 2 writes again and is the only holder. */
 	*word(2, lost, 0) = 0x78;
 
-	ASSERT_EQ(0, system("/sbin/ip link set gvmveth2 down"));
+	ASSERT_EQ(0, gvm_link_set(2, false));
 	sig = touch_in_child(mem[0] + lost * PAGE, &ms);
 	EXPECT_EQ(SIGBUS, sig);
 	gvm_report("a fault on a failed node's page: SIGBUS after %ld ms (timeout %d ms)\n",
@@ -610,7 +608,7 @@ static void waiting_fault(struct __test_metadata *_metadata,
 	if (upgrade)
 		ASSERT_EQ(0x77, *word(0, lost, 0));
 	ASSERT_EQ(0, pipe(ms_pipe));
-	ASSERT_EQ(0, system("/sbin/ip link set gvmveth2 down"));
+	ASSERT_EQ(0, gvm_link_set(2, false));
 	waiting_page = mem[0] + lost * PAGE;
 	start = gvm_now_ms();
 	pid = fork();
@@ -1043,26 +1041,6 @@ TEST_F(dsm, members_opening_at_once_agree)
 	}
 }
 
-/* Link @ifname up or down at once (ip(8) takes long enough to fail nodes). */
-static int link_set(const char *ifname, bool up)
-{
-	struct ifreq ifr = { 0 };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
-
-	if (s < 0)
-		return -errno;
-	strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
-	ret = ioctl(s, SIOCGIFFLAGS, &ifr);
-	if (!ret) {
-		ifr.ifr_flags = up ? ifr.ifr_flags | IFF_UP :
-				     ifr.ifr_flags & ~IFF_UP;
-		ret = ioctl(s, SIOCSIFFLAGS, &ifr);
-	}
-	ret = ret ? -errno : 0;
-	close(s);
-	return ret;
-}
-
 static bool out_of_service(struct gvm_nl *g, uint32_t id)
 {
 	return region_get(g, DOMAIN, id) == 0 && dump.e[0].conflict[0];
@@ -1109,10 +1087,10 @@ TEST_F_TIMEOUT(dsm, members_opening_differently_at_once_lose_one, 240)
 
 	rejoin_slow(_metadata, self, 3000);
 	for (round = 0; round < 3; round++) {
-		ASSERT_EQ(0, link_set("gvmveth1", false));
+		ASSERT_EQ(0, gvm_link_set(1, false));
 		p[0] = open_as(0, 30 + round, 8, GVM_NODE_NONE, &fd[0]);
 		p[1] = open_as(1, 30 + round, 16, GVM_NODE_NONE, &fd[1]);
-		ASSERT_EQ(0, link_set("gvmveth1", true));
+		ASSERT_EQ(0, gvm_link_set(1, true));
 		ASSERT_NE(MAP_FAILED, p[0]);
 		ASSERT_NE(MAP_FAILED, p[1]);
 		/* The first verdict, then time for a second to follow. */
