@@ -85,7 +85,8 @@ static void gvm_timer_arm(struct gvm_region *r, u8 kind, u64 pfn, u64 txid)
 	if (t) {
 		list_del(&t->node);
 	} else {
-		t = gvm_alloc(r->domain, sizeof(*t), GFP_KERNEL);
+		t = gvm_alloc(r->domain, sizeof(*t),
+			      GFP_KERNEL | __GFP_ZERO);
 		if (!t || xa_insert(&r->timers, key, t, GFP_KERNEL)) {
 			gvm_free(r->domain, t, sizeof(*t));
 			/* The fault's own bound still ends its wait. */
@@ -158,7 +159,8 @@ static void gvm_region_to_self(struct gvm_region *r, const struct gvm_msg *m)
 	size_t rl = m->nranges * sizeof(*m->ranges);
 	size_t pl = m->page ? GVM_PAGE_SIZE : 0;
 	size_t len = sizeof(struct gvm_selfmsg) + rl + pl;
-	struct gvm_selfmsg *s = gvm_alloc(r->domain, len, GFP_KERNEL);
+	struct gvm_selfmsg *s = gvm_alloc(r->domain, len,
+					  GFP_KERNEL | __GFP_ZERO);
 
 	if (!s) {
 		/* Lost like a frame to a failed link: the engine asks again. */
@@ -659,7 +661,7 @@ static int gvm_region_alloc(struct gvm_region *r, struct gvm_ivy_cfg *cfg)
 	r->valid = kvcalloc(words, sizeof(long), GFP_KERNEL | __GFP_NOWARN);
 	r->writable = kvcalloc(words, sizeof(long), GFP_KERNEL | __GFP_NOWARN);
 	r->scratch = gvm_alloc(d, GVM_IVY_SCRATCH_RANGES *
-			       sizeof(*r->scratch), GFP_KERNEL);
+			       sizeof(*r->scratch), GFP_KERNEL | __GFP_ZERO);
 	r->attached = bitmap_zalloc(r->nmembers, GFP_KERNEL);
 	if (!r->ivy_mem || !r->valid || !r->writable || !r->scratch ||
 	    !r->attached)
@@ -1043,7 +1045,8 @@ static int gvm_region_members(struct gvm_region *r, u32 owner)
 	unsigned long id;
 	u32 n = 0;
 
-	r->members = gvm_alloc(d, d->nmembers * sizeof(u32), GFP_KERNEL);
+	r->members = gvm_alloc(d, d->nmembers * sizeof(u32),
+			       GFP_KERNEL | __GFP_ZERO);
 	if (!r->members)
 		return -ENOMEM;
 	r->nmembers = d->nmembers;
@@ -1061,7 +1064,8 @@ static int gvm_region_members(struct gvm_region *r, u32 owner)
 
 static struct gvm_region *gvm_region_new(struct gvm_domain *d, u64 npages)
 {
-	struct gvm_region *r = gvm_alloc(d, sizeof(*r), GFP_KERNEL);
+	struct gvm_region *r = gvm_alloc(d, sizeof(*r),
+					 GFP_KERNEL | __GFP_ZERO);
 	int k;
 
 	if (!r)

@@ -156,11 +156,12 @@ static void gvm_tx_work(struct work_struct *w);
 static struct gvm_conn *gvm_conn_new(struct gvm_domain *d,
 				     struct socket *sock, bool outgoing)
 {
-	struct gvm_conn *c = gvm_alloc(d, sizeof(*c), GFP_KERNEL);
+	struct gvm_conn *c = gvm_alloc(d, sizeof(*c),
+				       GFP_KERNEL | __GFP_ZERO);
 
 	if (!c)
 		return NULL;
-	c->rxbuf = gvm_alloc(d, GVM_RXBUF, GFP_KERNEL);
+	c->rxbuf = gvm_alloc(d, GVM_RXBUF, GFP_KERNEL | __GFP_ZERO);
 	if (!c->rxbuf) {
 		gvm_free(d, c, sizeof(*c));
 		return NULL;
@@ -450,7 +451,7 @@ static struct gvm_link *gvm_link_get(struct gvm_peer *p)
 
 	if (l)
 		return l;
-	l = gvm_alloc(d, sizeof(*l), GFP_KERNEL);
+	l = gvm_alloc(d, sizeof(*l), GFP_KERNEL | __GFP_ZERO);
 	if (!l)
 		return NULL;
 	l->peer = p;
