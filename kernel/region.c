@@ -418,25 +418,43 @@ void gvm_region_fail_keep(struct gvm_region *r, u64 pfn, int err)
 
 	mutex_lock(&r->lock);
 	f = &r->fails[r->fail_next++ % GVM_FAULT_FAILS];
-	f->task = current;
-	f->pfn = pfn;
+	WRITE_ONCE(f->task, current);
+	WRITE_ONCE(f->pfn, pfn);
 	f->at = jiffies;
 	f->err = err;
 	gvm_region_unlock(r);
 }
 
-/* The failure kept for the current task's fault on @pfn, or 0. */
+/* A failure kept for the current task's fault on @pfn? */
+static bool gvm_region_fail_kept(struct gvm_region *r, u64 pfn)
+{
+	struct gvm_fault_fail *f;
+
+	for (f = r->fails; f < r->fails + GVM_FAULT_FAILS; f++)
+		if (READ_ONCE(f->task) == current && READ_ONCE(f->pfn) == pfn)
+			return true;
+	return false;
+}
+
+/*
+ * The failure kept for the current task's fault on @pfn, or 0. Looked for
+ * first without the mutex, which every fault would otherwise take once
+ * more: only this task keeps its failures, so it sees its own, and one
+ * overwritten meanwhile is gone either way.
+ */
 int gvm_region_fail_take(struct gvm_region *r, u64 pfn)
 {
 	struct gvm_fault_fail *f;
 	int err = 0;
 
+	if (!gvm_region_fail_kept(r, pfn))
+		return 0;
 	mutex_lock(&r->lock);
 	for (f = r->fails; f < r->fails + GVM_FAULT_FAILS; f++)
 		if (f->task == current && f->pfn == pfn) {
 			if (time_before(jiffies, f->at + HZ))
 				err = f->err;
-			f->task = NULL;
+			WRITE_ONCE(f->task, NULL);
 			break;
 		}
 	gvm_region_unlock(r);
