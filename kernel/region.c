@@ -425,15 +425,16 @@ void gvm_region_fail_keep(struct gvm_region *r, u64 pfn, int err)
 	gvm_region_unlock(r);
 }
 
-/* A failure kept for the current task's fault on @pfn? */
-static bool gvm_region_fail_kept(struct gvm_region *r, u64 pfn)
+/* The slot of a failure kept for the current task's fault on @pfn. */
+static struct gvm_fault_fail *gvm_region_fail_find(struct gvm_region *r,
+						   u64 pfn)
 {
 	struct gvm_fault_fail *f;
 
 	for (f = r->fails; f < r->fails + GVM_FAULT_FAILS; f++)
 		if (READ_ONCE(f->task) == current && READ_ONCE(f->pfn) == pfn)
-			return true;
-	return false;
+			return f;
+	return NULL;
 }
 
 /*
@@ -447,16 +448,15 @@ int gvm_region_fail_take(struct gvm_region *r, u64 pfn)
 	struct gvm_fault_fail *f;
 	int err = 0;
 
-	if (!gvm_region_fail_kept(r, pfn))
+	if (!gvm_region_fail_find(r, pfn))
 		return 0;
 	mutex_lock(&r->lock);
-	for (f = r->fails; f < r->fails + GVM_FAULT_FAILS; f++)
-		if (f->task == current && f->pfn == pfn) {
-			if (time_before(jiffies, f->at + HZ))
-				err = f->err;
-			WRITE_ONCE(f->task, NULL);
-			break;
-		}
+	f = gvm_region_fail_find(r, pfn);
+	if (f) {
+		if (time_before(jiffies, f->at + HZ))
+			err = f->err;
+		WRITE_ONCE(f->task, NULL);
+	}
 	gvm_region_unlock(r);
 	return err;
 }
