@@ -1144,8 +1144,76 @@ void gvm_housekeeping(struct work_struct *w)
 /* ---- the regions' way out --------------------------------------------- */
 
 /*
+ * With d->lock held, on an open connection: a page goes to the socket
+ * straight from where it is when no frame is queued before it. The socket
+ * copies it as it would have copied a frame's copy of it; a frame (8 KiB,
+ * zeroed whole by init_on_alloc, and a copy of the page) is made only for
+ * what the socket did not take now. 0: sent; 1: the rest is queued, first;
+ * -EBUSY: another sender is at work, or nothing went out (an error is the
+ * work's to report): the caller queues the frame; -ENOMEM: no memory for
+ * the rest of a frame begun, so the connection is lost.
+ */
+static int gvm_conn_send_page(struct gvm_conn *c, const struct gvm_msg *m)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	const size_t hl = sizeof(struct gvm_wire_hdr);
+	const size_t len = hl + GVM_PAGE_SIZE;
+	struct gvm_wire_hdr h;
+	struct kvec iov[2] = {
+		{ .iov_base = &h, .iov_len = hl },
+		{ .iov_base = (void *)m->page, .iov_len = GVM_PAGE_SIZE },
+	};
+	struct gvm_frame *f;
+	bool idle;
+	int n;
+
+	if (!mutex_trylock(&c->txmutex))
+		return -EBUSY;
+	spin_lock_bh(&c->txlock);
+	idle = list_empty(&c->txq);
+	spin_unlock_bh(&c->txlock);
+	n = -EBUSY;
+	if (idle && !READ_ONCE(c->dead)) {
+		gvm_wire_encode_hdr(m, &h);
+		n = kernel_sendmsg(c->sock, &msg, iov, 2, len);
+	}
+	if (n <= 0) {
+		mutex_unlock(&c->txmutex);
+		return -EBUSY;
+	}
+	c->last_tx = jiffies;
+	gvm_stat_add(c, GVM_STAT_TX_BYTES, n);
+	if (n == len) {
+		gvm_stat_add(c, GVM_STAT_TX_FRAMES, 1);
+		mutex_unlock(&c->txmutex);
+		return 0;
+	}
+	/* The rest goes next: nobody else sends until we let go. */
+	f = gvm_alloc(c->domain, sizeof(*f) + len - n, GFP_KERNEL);
+	if (!f) {
+		mutex_unlock(&c->txmutex);
+		gvm_conn_lost(c, "no memory for a frame");
+		return -ENOMEM;
+	}
+	f->len = len - n;
+	if (n < hl) {
+		memcpy(f->data, (u8 *)&h + n, hl - n);
+		memcpy(f->data + hl - n, m->page, GVM_PAGE_SIZE);
+	} else {
+		memcpy(f->data, (const u8 *)m->page + n - hl, len - n);
+	}
+	spin_lock_bh(&c->txlock);
+	list_add_tail(&f->node, &c->txq);
+	spin_unlock_bh(&c->txlock);
+	mutex_unlock(&c->txmutex);
+	return 1;
+}
+
+/*
  * With d->lock held: queue @m for its destination, connecting if needed
- * (frames wait behind the HELLO); gvm_push() sends it. -EHOSTUNREACH
+ * (frames wait behind the HELLO); gvm_push() sends it. A page with nothing
+ * queued before it goes at once (gvm_conn_send_page()): its contents are
+ * taken now either way, as a frame's copy would take them. -EHOSTUNREACH
  * when it cannot go: the member left or is gone, or its connection is not
  * to be had.
  */
@@ -1170,9 +1238,22 @@ int gvm_send(struct gvm_domain *d, struct gvm_msg *m)
 	gvm_link_arm(l);
 	c = l->tx;
 	c->carried = true;
-	ret = gvm_conn_enqueue(c, m, false);
-	if (ret)
-		return ret;
+	ret = -EBUSY;
+	if (c->state == GVM_CONN_UP && m->page &&
+	    m->type != GVM_MSG_INV &&
+	    gvm_wire_payload_len(m) == GVM_PAGE_SIZE) {
+		m->domain = d->id;
+		m->src = d->self;
+		ret = gvm_conn_send_page(c, m);
+		/* Sent, or lost with the connection. */
+		if (ret <= 0 && ret != -EBUSY)
+			return ret;
+	}
+	if (ret == -EBUSY) {
+		ret = gvm_conn_enqueue(c, m, false);
+		if (ret)
+			return ret;
+	}
 	/* Not up yet: the frame follows the HELLO. */
 	if (c->state != GVM_CONN_UP)
 		queue_work(gvm_wq, &c->tx_work);
