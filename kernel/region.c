@@ -14,6 +14,7 @@
 #include <linux/file.h>
 #include <linux/highmem.h>
 #include <linux/random.h>
+#include <linux/sched/clock.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -312,9 +313,15 @@ static const char *gvm_fault_reason(int err)
 	}
 }
 
-static void gvm_lat_add(struct gvm_region *r, ktime_t start)
+/*
+ * Fault times come from local_clock(), not ktime_get(): log2 buckets of
+ * microseconds need no clocksource read, which is an HPET access where the
+ * TSC is not trusted (as under TCG). Across CPUs it may step back a little.
+ */
+static void gvm_lat_add(struct gvm_region *r, u64 start)
 {
-	u64 us = ktime_us_delta(ktime_get(), start);
+	s64 ns = local_clock() - start;
+	u64 us = ns > 0 ? div_u64(ns, NSEC_PER_USEC) : 0;
 	int b = us < 2 ? 0 : min_t(int, ilog2(us), GVM_LAT_BUCKETS - 1);
 
 	atomic64_inc(&r->lat[b]);
@@ -331,14 +338,14 @@ static void gvm_lat_add(struct gvm_region *r, ktime_t start)
  * answer came in between.
  */
 int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
-		       ktime_t *asked)
+		       u64 *asked)
 {
 	unsigned long limit = msecs_to_jiffies(2 * r->domain->timeout_ms +
 					       1000);
 	struct gvm_fault_wait w = { .pfn = pfn };
 	bool wait = !asked || *asked;
 	bool waited = asked && *asked;
-	ktime_t start = waited ? *asked : 0;
+	u64 start = waited ? *asked : 0;
 	long left;
 	int ret;
 
@@ -370,7 +377,7 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 		}
 		if (!waited) {
 			waited = true;
-			start = ktime_get();
+			start = local_clock() ?: 1;
 		}
 		left = 1;
 		if (ret == GVM_IVY_WAIT && !w.done && !wait) {

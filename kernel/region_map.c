@@ -192,7 +192,7 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 				     struct gvm_region *r, bool write)
 {
 	u64 pfn = vmf->pgoff;
-	ktime_t asked = 0;
+	u64 asked = 0;
 	struct file *file;
 	int err;
 
@@ -265,7 +265,7 @@ static vm_fault_t gvm_vm_mkwrite(struct vm_fault *vmf)
 	struct gvm_region *r = vmf->vma->vm_file->private_data;
 	struct folio *folio = page_folio(vmf->page);
 	u64 pfn = vmf->pgoff;
-	ktime_t asked = 0;
+	u64 asked = 0;
 	int err;
 
 	/* Ask, unless ours alone or the write of a fault just counted. */
