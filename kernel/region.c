@@ -797,6 +797,12 @@ static unsigned int gvm_handoff_send(struct gvm_region *r,
 				continue;		/* given up */
 		}
 		pending++;
+		/*
+		 * The taker asked left meanwhile (it was leaving too, or gone
+		 * before we heard): ask the next one now, not at the deadline.
+		 */
+		if (h->asked[i] && !gvm_ivy_alive(&r->ivy, h->taker[i]))
+			h->asked[i] = false;
 		/* A request of ours in flight: wait for it first. */
 		if (h->asked[i] || r->ivy.pages[m.pfn].want)
 			continue;
