@@ -183,6 +183,13 @@ static struct gvm_conn *gvm_conn_new(struct gvm_domain *d,
 
 static int gvm_tx_flush(struct gvm_conn *c);
 
+/* Every frame says which domain and node it comes from. */
+static void gvm_conn_stamp(struct gvm_conn *c, struct gvm_msg *m)
+{
+	m->domain = c->domain->id;
+	m->src = c->domain->self;
+}
+
 /* Queue one frame, at the head for a HELLO that overtakes queued data. */
 static int gvm_conn_enqueue(struct gvm_conn *c, struct gvm_msg *m, bool head)
 {
@@ -190,8 +197,7 @@ static int gvm_conn_enqueue(struct gvm_conn *c, struct gvm_msg *m, bool head)
 	size_t len = sizeof(struct gvm_wire_hdr) + gvm_wire_payload_len(m);
 	struct gvm_frame *f;
 
-	m->domain = d->id;
-	m->src = d->self;
+	gvm_conn_stamp(c, m);
 	f = gvm_alloc(d, sizeof(*f) + len, GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
@@ -1147,25 +1153,23 @@ void gvm_housekeeping(struct work_struct *w)
  * With d->lock held, on an open connection: a page goes to the socket
  * straight from where it is when no frame is queued before it. The socket
  * copies it as it would have copied a frame's copy of it; a frame (8 KiB,
- * zeroed whole by init_on_alloc, and a copy of the page) is made only for
- * what the socket did not take now. 0: sent; 1: the rest is queued, first;
+ * zeroed whole by init_on_alloc, and a copy of the page) is made only when
+ * the socket did not take it all now. 0: sent; 1: the rest is queued;
  * -EBUSY: another sender is at work, or nothing went out (an error is the
  * work's to report): the caller queues the frame; -ENOMEM: no memory for
  * the rest of a frame begun, so the connection is lost.
  */
-static int gvm_conn_send_page(struct gvm_conn *c, const struct gvm_msg *m)
+static int gvm_conn_send_page(struct gvm_conn *c, struct gvm_msg *m)
 {
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
-	const size_t hl = sizeof(struct gvm_wire_hdr);
-	const size_t len = hl + GVM_PAGE_SIZE;
+	const size_t len = sizeof(struct gvm_wire_hdr) + GVM_PAGE_SIZE;
 	struct gvm_wire_hdr h;
 	struct kvec iov[2] = {
-		{ .iov_base = &h, .iov_len = hl },
+		{ .iov_base = &h, .iov_len = sizeof(h) },
 		{ .iov_base = (void *)m->page, .iov_len = GVM_PAGE_SIZE },
 	};
-	struct gvm_frame *f;
 	bool idle;
-	int n;
+	int n, ret;
 
 	if (!mutex_trylock(&c->txmutex))
 		return -EBUSY;
@@ -1174,6 +1178,7 @@ static int gvm_conn_send_page(struct gvm_conn *c, const struct gvm_msg *m)
 	spin_unlock_bh(&c->txlock);
 	n = -EBUSY;
 	if (idle && !READ_ONCE(c->dead)) {
+		gvm_conn_stamp(c, m);
 		gvm_wire_encode_hdr(m, &h);
 		n = kernel_sendmsg(c->sock, &msg, iov, 2, len);
 	}
@@ -1182,30 +1187,24 @@ static int gvm_conn_send_page(struct gvm_conn *c, const struct gvm_msg *m)
 		return -EBUSY;
 	}
 	c->last_tx = jiffies;
-	gvm_stat_add(c, GVM_STAT_TX_BYTES, n);
 	if (n == len) {
 		gvm_stat_add(c, GVM_STAT_TX_FRAMES, 1);
+		gvm_stat_add(c, GVM_STAT_TX_BYTES, len);
 		mutex_unlock(&c->txmutex);
 		return 0;
 	}
-	/* The rest goes next: nobody else sends until we let go. */
-	f = gvm_alloc(c->domain, sizeof(*f) + len - n, GFP_KERNEL);
-	if (!f) {
-		mutex_unlock(&c->txmutex);
+	/*
+	 * The queue is empty and nobody else sends until we let go: the
+	 * frame goes first, gvm_tx_flush() going on from where this left.
+	 */
+	ret = gvm_conn_enqueue(c, m, false);
+	if (!ret)
+		c->tx_off = n;
+	mutex_unlock(&c->txmutex);
+	if (ret) {
 		gvm_conn_lost(c, "no memory for a frame");
 		return -ENOMEM;
 	}
-	f->len = len - n;
-	if (n < hl) {
-		memcpy(f->data, (u8 *)&h + n, hl - n);
-		memcpy(f->data + hl - n, m->page, GVM_PAGE_SIZE);
-	} else {
-		memcpy(f->data, (const u8 *)m->page + n - hl, len - n);
-	}
-	spin_lock_bh(&c->txlock);
-	list_add_tail(&f->node, &c->txq);
-	spin_unlock_bh(&c->txlock);
-	mutex_unlock(&c->txmutex);
 	return 1;
 }
 
@@ -1242,8 +1241,6 @@ int gvm_send(struct gvm_domain *d, struct gvm_msg *m)
 	if (c->state == GVM_CONN_UP && m->page &&
 	    m->type != GVM_MSG_INV &&
 	    gvm_wire_payload_len(m) == GVM_PAGE_SIZE) {
-		m->domain = d->id;
-		m->src = d->self;
 		ret = gvm_conn_send_page(c, m);
 		/* Sent, or lost with the connection. */
 		if (ret <= 0 && ret != -EBUSY)
