@@ -328,6 +328,39 @@ static void gvm_lat_add(struct gvm_region *r, u64 start)
 }
 
 /*
+ * With r->lock held: when the engine's copy of @pfn is valid (writable),
+ * open the page's bits to the fault handlers.
+ */
+static bool gvm_region_open_bits(struct gvm_region *r, u64 pfn, bool write)
+{
+	u8 state = r->ivy.pages[pfn].state;
+
+	if (write ? state != GVM_PG_EXCLUSIVE : state == GVM_PG_INVALID)
+		return false;
+	set_bit(pfn, r->valid);
+	if (state == GVM_PG_EXCLUSIVE)
+		set_bit(pfn, r->writable);
+	return true;
+}
+
+/*
+ * After gvm_region_acquire() asked at @asked, without waiting: true when
+ * the answer is in already, the fault counted, the bits open.
+ */
+bool gvm_region_answered(struct gvm_region *r, u64 pfn, bool write,
+			 u64 asked)
+{
+	bool ok;
+
+	mutex_lock(&r->lock);
+	ok = !r->conflict[0] && gvm_region_open_bits(r, pfn, write);
+	if (ok)
+		gvm_lat_add(r, asked);
+	gvm_region_unlock(r);
+	return ok;
+}
+
+/*
  * Make the engine's copy of @pfn valid (writable), waiting for the network
  * if needed, and open the page's bits to the fault handlers. Waits are
  * killable and bounded; 0 or -errno (the fault then gets SIGBUS). With
@@ -351,18 +384,13 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 
 	mutex_lock(&r->lock);
 	for (;;) {
-		u8 state = r->ivy.pages[pfn].state;
 		bool asking = !r->ivy.pages[pfn].want;
 
 		if (r->conflict[0]) {
 			ret = -EPROTO;
 			break;
 		}
-		if (write ? state == GVM_PG_EXCLUSIVE :
-			    state != GVM_PG_INVALID) {
-			set_bit(pfn, r->valid);
-			if (state == GVM_PG_EXCLUSIVE)
-				set_bit(pfn, r->writable);
+		if (gvm_region_open_bits(r, pfn, write)) {
 			ret = 0;
 			break;
 		}

@@ -181,9 +181,10 @@ static void gvm_fault_unlock(struct vm_fault *vmf)
  * mmap lock, which would hold up the process's mmap and munmap for as
  * long, and with them every fault queued behind such a writer (all the
  * vCPUs of a VM). A page that must be asked for is asked for under the
- * lock; the fault then waits without it and has itself retried: the retry
- * finds the page, or the failure kept for it (a page is never fetched
- * twice for one failed fault). Only a retry waits under the lock, if the
+ * lock; unless the answer is in by then, the fault then waits without it
+ * and has itself retried: the retry finds the page, or the failure kept
+ * for it (a page is never fetched twice for one failed fault). Only a
+ * retry, or a fault whose answer was in, waits under the lock, if the
  * page was taken away meanwhile. A caller that will not wait
  * (RETRY_NOWAIT: KVM's async page faults) gets RETRY, its lock still
  * held. 0: go on under the lock (the page is here).
@@ -212,6 +213,13 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 	err = gvm_region_acquire(r, pfn, write, &asked);
 	if (!gvm_acquire_asked(err))
 		return err ? gvm_fault_errno(err) : 0;
+	/*
+	 * The answer may be in already: where the other node shares our
+	 * CPU, its work (woken by the ask going out) preempts us and runs
+	 * the whole round trip before we get here. Then no retry.
+	 */
+	if (gvm_region_answered(r, pfn, write, asked))
+		return 0;
 	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
 		return VM_FAULT_RETRY;
 	/* Keeps @r, which the VMA kept until now. */
