@@ -446,6 +446,32 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 	return ret;
 }
 
+/*
+ * With r->lock held: @node opened the region. Faults waiting on pages it is
+ * the home of asked it while nobody there could answer; they ask again.
+ */
+void gvm_region_ask_again(struct gvm_region *r, u32 node)
+{
+	struct gvm_fault_wait *w, *prev;
+
+	list_for_each_entry(w, &r->waits, node) {
+		bool seen = false;
+
+		/* Several tasks may wait on one page: it is asked once. */
+		list_for_each_entry(prev, &r->waits, node) {
+			if (prev == w)
+				break;
+			if (prev->pfn == w->pfn) {
+				seen = true;
+				break;
+			}
+		}
+		if (!seen)
+			gvm_ivy_ask_again(&r->ivy, w->pfn, node);
+	}
+	gvm_region_drain(r);
+}
+
 /* Keep a failure of the current task's fault for its retry. */
 void gvm_region_fail_keep(struct gvm_region *r, u64 pfn, int err)
 {

@@ -148,6 +148,7 @@ void gvm_fault_complete(struct gvm_region *r, u64 pfn, int err);
 void gvm_region_xmit(struct gvm_region *r, const struct gvm_msg *em);
 void gvm_region_drain(struct gvm_region *r);
 int gvm_region_index(const struct gvm_region *r, u32 node);
+void gvm_region_ask_again(struct gvm_region *r, u32 node);
 
 /* region_attach.c */
 void gvm_region_attach(struct gvm_region *r);

@@ -165,7 +165,7 @@ void gvm_region_attach_recv(struct gvm_region *r, const struct gvm_msg *m)
 	if (!test_and_set_bit(idx, r->attached)) {
 		/* It may have opened after failures it did not hear of. */
 		gvm_ivy_member_opened(&r->ivy, m->src);
-		gvm_region_drain(r);
+		gvm_region_ask_again(r, m->src);
 	}
 	if (ask)
 		gvm_attach_send(r, m->src, 0);

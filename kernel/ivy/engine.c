@@ -280,6 +280,27 @@ int gvm_ivy_fault(struct gvm_ivy *ivy, u64 pfn, bool write)
 	return GVM_IVY_WAIT;
 }
 
+/*
+ * @home has just opened the region: a request it got before was dropped
+ * there unread. Ask again now rather than when the request times out.
+ * 1 when asked again, 0 when nothing was waiting on @home.
+ */
+int gvm_ivy_ask_again(struct gvm_ivy *ivy, u64 pfn, u32 home)
+{
+	struct gvm_ivy_page *pg;
+
+	if (pfn >= ivy->cfg.npages)
+		return -EINVAL;
+	pg = ivy_page(ivy, pfn);
+	if (!pg->want || (pg->flags & GVM_PGF_RETRY) ||
+	    gvm_ivy_home(ivy, pfn) != home)
+		return 0;
+	if (ivy->stats)
+		ivy->stats->retries++;
+	ivy_request(ivy, pfn);
+	return 1;
+}
+
 static int ivy_recv_nack(struct gvm_ivy *ivy, const struct gvm_msg *m)
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, m->pfn);

@@ -226,6 +226,7 @@ int gvm_ivy_init(struct gvm_ivy *ivy, const struct gvm_ivy_cfg *cfg,
 void gvm_ivy_destroy(struct gvm_ivy *ivy);
 
 int gvm_ivy_fault(struct gvm_ivy *ivy, u64 pfn, bool write);
+int gvm_ivy_ask_again(struct gvm_ivy *ivy, u64 pfn, u32 home);
 int gvm_ivy_recv(struct gvm_ivy *ivy, const struct gvm_msg *m);
 int gvm_ivy_timer(struct gvm_ivy *ivy, enum gvm_timer timer, u64 pfn,
 		  u64 txid);

@@ -502,6 +502,38 @@ TEST(member_opening_after_a_failure_inherits_its_pages)
 	EXPECT_EQ(0, S.chan[0][2].len);
 }
 
+/*
+ * A request reaches a home that has not opened the region yet and is
+ * dropped there unread; once the home opens, the requester asks again at
+ * once instead of waiting for the request to time out.
+ */
+TEST(request_to_a_home_not_open_yet_is_asked_again)
+{
+	setup(3, 2, 8, 0, 8);
+	ASSERT_EQ(0, apply(CL_T_START, 2, 1));		/* read, home 1 */
+	ASSERT_EQ(1, S.chan[2][1].len);
+	EXPECT_EQ(GVM_MSG_READ_REQ, S.chan[2][1].q[0].type);
+	S.chan[2][1].len = 0;				/* not open yet */
+
+	/* Nothing waits on node 0 as a home, nor on page 0. */
+	EXPECT_EQ(0, gvm_ivy_ask_again(&S.node[2].ivy, 1, 0));
+	EXPECT_EQ(0, gvm_ivy_ask_again(&S.node[2].ivy, 0, 1));
+	EXPECT_EQ(-EINVAL, gvm_ivy_ask_again(&S.node[2].ivy, 2, 1));
+	EXPECT_EQ(0, S.chan[2][1].len);
+
+	ASSERT_EQ(1, gvm_ivy_ask_again(&S.node[2].ivy, 1, 1));
+	EXPECT_EQ(1, cl_stats()->retries);
+	ASSERT_EQ(1, S.chan[2][1].len);
+	EXPECT_EQ(pg(2, 1)->txid, S.chan[2][1].q[0].txid);
+	ASSERT_LE(0, run());
+	EXPECT_EQ(GVM_PG_SHARED, pg(2, 1)->state);
+	EXPECT_EQ(S.latest[1], S.node[2].value[1]);
+	EXPECT_EQ(1, S.node[2].ops_done);
+	/* Served: nothing is asked again. */
+	EXPECT_EQ(0, gvm_ivy_ask_again(&S.node[2].ivy, 1, 1));
+	EXPECT_STREQ("", cl_error);
+}
+
 TEST(requester_failure_is_settled_by_query)
 {
 	setup(3, 1, 8, 0, 8);

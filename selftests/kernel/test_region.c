@@ -13,8 +13,9 @@
  * on, and a fault waiting for one holds up no mmap of its process; a node
  * that opens a region other than the others did (size, initial owner or
  * members), or again after leaving it, is refused loudly, and of two that
- * do so at the same moment exactly one; every bad ioctl and mmap is
- * refused with its errno.
+ * do so at the same moment exactly one; a home that opens a region late
+ * serves at once who asked it before; every bad ioctl and mmap is refused
+ * with its errno.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1039,6 +1040,49 @@ TEST_F(dsm, members_opening_at_once_agree)
 		for (n = 0; n < NODES; n++)
 			close_as(at_once[n], 4, at_once_fd[n]);
 	}
+}
+
+static uint8_t *early_page;
+
+static void *read_early(void *arg)
+{
+	return (void *)(uintptr_t)__atomic_load_n((uint64_t *)early_page,
+						  __ATOMIC_RELAXED);
+}
+
+/*
+ * A node reads a page before its home has opened the region: the home
+ * drops the request unread. When the home opens, the reader asks again at
+ * once; it does not wait for the request to time out (TIMEOUT_MS).
+ */
+TEST_F(dsm, a_home_opening_late_serves_who_asked_before)
+{
+	const uint64_t v = 0xea51e5;
+	uint8_t *m0, *m1, *m2;
+	int fd0, fd1, fd2;
+	pthread_t t;
+	void *got;
+
+	m0 = open_as(0, 20, 4, 0, &fd0);
+	ASSERT_NE(MAP_FAILED, m0);
+	*(uint64_t *)(m0 + 2 * PAGE) = v;	/* page 2: home node 2 */
+	m1 = open_as(1, 20, 4, 0, &fd1);
+	ASSERT_NE(MAP_FAILED, m1);
+	early_page = m1 + 2 * PAGE;
+	ASSERT_EQ(0, pthread_create(&t, NULL, read_early, NULL));
+	usleep(TIMEOUT_MS * 1000 / 4);
+	m2 = open_as(2, 20, 4, 0, &fd2);
+	ASSERT_NE(MAP_FAILED, m2);
+	ASSERT_EQ(0, pthread_join(t, &got));
+	EXPECT_EQ(v, (uint64_t)(uintptr_t)got);
+
+	ASSERT_EQ(0, region_get(&self->g[1], DOMAIN, 20));
+	EXPECT_LE(1, dump.e[0].rstats[GVM_RSTAT_RETRIES]);
+	EXPECT_EQ(0, dump.e[0].rstats[GVM_RSTAT_TIMEOUTS]);
+	EXPECT_EQ(0, dump.e[0].rstats[GVM_RSTAT_FAULT_FAILS]);
+	close_as(m0, 4, fd0);
+	close_as(m1, 4, fd1);
+	close_as(m2, 4, fd2);
 }
 
 static bool out_of_service(struct gvm_nl *g, uint32_t id)
