@@ -1202,8 +1202,10 @@ static int gvm_conn_send_page(struct gvm_conn *c, struct gvm_msg *m)
 		c->tx_off = n;
 	mutex_unlock(&c->txmutex);
 	if (ret) {
-		gvm_conn_lost(c, "no memory for a frame");
-		return -ENOMEM;
+		/* Part of a frame is on the stream: the link cannot go on. */
+		gvm_conn_lost(c, ret == -ENOMEM ? "no memory for a frame" :
+			      "a frame could not be encoded");
+		return ret;
 	}
 	return 1;
 }
