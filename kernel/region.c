@@ -49,16 +49,48 @@ static void gvm_region_unlock(struct gvm_region *r)
 	gvm_push(r->domain);
 }
 
-/* With r->lock held: end the waits on @pfn (on every page: GVM_PFN_ALL). */
+/*
+ * Fault times come from local_clock(), not ktime_get(): log2 buckets of
+ * microseconds need no clocksource read, which is an HPET access where the
+ * TSC is not trusted (as under TCG). Across CPUs it may step back a little.
+ */
+static void gvm_lat_add(struct gvm_region *r, u64 start)
+{
+	s64 ns = local_clock() - start;
+	u64 us = ns > 0 ? div_u64(ns, NSEC_PER_USEC) : 0;
+	int b = us < 2 ? 0 : min_t(int, ilog2(us), GVM_LAT_BUCKETS - 1);
+
+	atomic64_inc(&r->lat[b]);
+}
+
+/*
+ * With r->lock held: end the waits on @pfn (on every page: GVM_PFN_ALL).
+ * The answer to a fault's request: its latency counted, from the ask. A
+ * page nobody waited for (its fault did not wait: KVM's first try) is
+ * marked fetched, so that the fault which comes for it is not counted
+ * as served here.
+ */
 void gvm_fault_complete(struct gvm_region *r, u64 pfn, int err)
 {
 	struct gvm_fault_wait *w;
+	bool waited = false;
+	void *asked = NULL;
 
+	if (pfn == GVM_PFN_ALL)
+		xa_destroy(&r->asked);
+	else
+		asked = xa_erase(&r->asked, pfn);
 	list_for_each_entry(w, &r->waits, node)
 		if (pfn == GVM_PFN_ALL || w->pfn == pfn) {
 			w->err = err;
 			WRITE_ONCE(w->done, true);
+			waited = true;
 		}
+	if (asked && !err) {
+		gvm_lat_add(r, xa_to_value(asked));
+		if (!waited)
+			set_bit(pfn, r->fetched);
+	}
 	wake_up_all(&r->wq);
 }
 
@@ -314,20 +346,6 @@ static const char *gvm_fault_reason(int err)
 }
 
 /*
- * Fault times come from local_clock(), not ktime_get(): log2 buckets of
- * microseconds need no clocksource read, which is an HPET access where the
- * TSC is not trusted (as under TCG). Across CPUs it may step back a little.
- */
-static void gvm_lat_add(struct gvm_region *r, u64 start)
-{
-	s64 ns = local_clock() - start;
-	u64 us = ns > 0 ? div_u64(ns, NSEC_PER_USEC) : 0;
-	int b = us < 2 ? 0 : min_t(int, ilog2(us), GVM_LAT_BUCKETS - 1);
-
-	atomic64_inc(&r->lat[b]);
-}
-
-/*
  * With r->lock held: when the engine's copy of @pfn is valid (writable),
  * open the page's bits to the fault handlers.
  */
@@ -344,18 +362,18 @@ static bool gvm_region_open_bits(struct gvm_region *r, u64 pfn, bool write)
 }
 
 /*
- * After gvm_region_acquire() asked at @asked, without waiting: true when
- * the answer is in already, the fault counted, the bits open.
+ * After gvm_region_acquire() asked, without waiting: true when the answer
+ * is in already (counted by gvm_fault_complete()), the bits open.
  */
-bool gvm_region_answered(struct gvm_region *r, u64 pfn, bool write,
-			 u64 asked)
+bool gvm_region_answered(struct gvm_region *r, u64 pfn, bool write)
 {
 	bool ok;
 
 	mutex_lock(&r->lock);
 	ok = !r->conflict[0] && gvm_region_open_bits(r, pfn, write);
+	/* This is the fault that asked: not one to come. */
 	if (ok)
-		gvm_lat_add(r, asked);
+		clear_bit(pfn, r->fetched);
 	gvm_region_unlock(r);
 	return ok;
 }
@@ -366,9 +384,9 @@ bool gvm_region_answered(struct gvm_region *r, u64 pfn, bool write,
  * killable and bounded; 0 or -errno (the fault then gets SIGBUS). With
  * @asked, a fault in two steps: the first (*@asked == 0) does not wait but
  * returns -EAGAIN once it asked for the page (-EALREADY: it had been asked
- * for already), *@asked the time it asked; the second, with that time,
- * waits for the answer and counts the fault from the ask, even if the
- * answer came in between.
+ * for already), *@asked nonzero; the second, with it, waits for the
+ * answer, if it is not in yet. A fault that asked is counted (latency, not
+ * local) by its answer, whoever waits for it.
  */
 int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 		       u64 *asked)
@@ -397,8 +415,20 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 		w.done = false;
 		w.err = 0;
 		list_add(&w.node, &r->waits);
+		/*
+		 * The engine's state does not do: it asks, and the answer
+		 * (perhaps the engine's own, at once) counts from now.
+		 * Without memory for the time, only the counting is lost.
+		 */
+		if (asking) {
+			xa_store(&r->asked, pfn, xa_mk_value(local_clock()),
+				 GFP_KERNEL);
+			clear_bit(pfn, r->fetched);
+		}
 		ret = gvm_ivy_fault(&r->ivy, pfn, write);
 		gvm_region_drain(r);
+		if (asking && ret <= 0)
+			xa_erase(&r->asked, pfn);
 		if (ret < 0) {
 			list_del(&w.node);
 			break;
@@ -430,9 +460,7 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 		if (ret)
 			break;
 	}
-	if (!ret && waited)
-		gvm_lat_add(r, start);
-	else if (!ret)
+	if (!ret && !waited && !test_and_clear_bit(pfn, r->fetched))
 		atomic64_inc(&r->st[GVM_RSTAT_LOCAL_FAULTS]);
 	if (ret && !gvm_acquire_asked(ret)) {
 		pr_warn_ratelimited("giantvm: domain %u region %u: fault on page %llu failed: %s (%d)\n",
@@ -739,13 +767,14 @@ static int gvm_region_alloc(struct gvm_region *r, struct gvm_ivy_cfg *cfg)
 			       GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	r->valid = kvcalloc(words, sizeof(long), GFP_KERNEL | __GFP_NOWARN);
 	r->writable = kvcalloc(words, sizeof(long), GFP_KERNEL | __GFP_NOWARN);
+	r->fetched = kvcalloc(words, sizeof(long), GFP_KERNEL | __GFP_NOWARN);
 	r->scratch = gvm_alloc(d, GVM_IVY_SCRATCH_RANGES *
 			       sizeof(*r->scratch), GFP_KERNEL | __GFP_ZERO);
 	r->attached = bitmap_zalloc(r->nmembers, GFP_KERNEL);
-	if (!r->ivy_mem || !r->valid || !r->writable || !r->scratch ||
-	    !r->attached)
+	if (!r->ivy_mem || !r->valid || !r->writable || !r->fetched ||
+	    !r->scratch || !r->attached)
 		return -ENOMEM;
-	r->mem_big = r->ivy_mem_size + 2 * words * sizeof(long);
+	r->mem_big = r->ivy_mem_size + 3 * words * sizeof(long);
 	atomic64_add(r->mem_big, &d->mem_bytes);
 	return gvm_ivy_init(&r->ivy, cfg, r->ivy_mem, &gvm_region_ivy_ops, r,
 			    &r->ivy_stats, r->scratch);
@@ -769,6 +798,8 @@ static void gvm_region_free(struct gvm_region *r)
 	vfree(r->ivy_mem);
 	kvfree(r->valid);
 	kvfree(r->writable);
+	kvfree(r->fetched);
+	xa_destroy(&r->asked);
 	bitmap_free(r->attached);
 	gvm_free(d, r->scratch, GVM_IVY_SCRATCH_RANGES * sizeof(*r->scratch));
 	gvm_free(d, r->members, r->nmembers * sizeof(u32));
@@ -1164,6 +1195,7 @@ static struct gvm_region *gvm_region_new(struct gvm_domain *d, u64 npages)
 	INIT_LIST_HEAD(&r->selfq);
 	init_waitqueue_head(&r->wq);
 	xa_init(&r->timers);
+	xa_init(&r->asked);
 	xa_init(&r->doomed);
 	for (k = 0; k < GVM_NTIMERS; k++)
 		INIT_LIST_HEAD(&r->tq[k]);

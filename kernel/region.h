@@ -100,6 +100,14 @@ struct gvm_region {
 	 */
 	unsigned long *valid;
 	unsigned long *writable;
+	/*
+	 * When each page asked for was asked for (pfn -> xa value): its
+	 * answer counts the latency. Fetched: answered with nobody waiting
+	 * (the fault did not wait: KVM's first try), so the fault that then
+	 * finds the page is not counted as served here.
+	 */
+	struct xarray asked;
+	unsigned long *fetched;
 	struct list_head waits;		/* struct gvm_fault_wait */
 	struct gvm_fault_fail fails[GVM_FAULT_FAILS];
 	unsigned int fail_next;
@@ -129,8 +137,7 @@ void gvm_region_recv(struct gvm_region *r, const struct gvm_msg *m);
 void gvm_regions_peer_failed(struct gvm_domain *d, u32 node);
 int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 		       u64 *asked);
-bool gvm_region_answered(struct gvm_region *r, u64 pfn, bool write,
-			 u64 asked);
+bool gvm_region_answered(struct gvm_region *r, u64 pfn, bool write);
 
 /* gvm_region_acquire() did not wait: the page is asked for. */
 static inline bool gvm_acquire_asked(int err)

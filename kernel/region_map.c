@@ -199,7 +199,8 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 
 	if (gvm_page_ready(r, pfn, write)) {
 		/* A retry's page was counted by the fault that asked. */
-		if (!(vmf->flags & FAULT_FLAG_TRIED))
+		if (!(vmf->flags & FAULT_FLAG_TRIED) &&
+		    !test_and_clear_bit(pfn, r->fetched))
 			atomic64_inc(&r->st[GVM_RSTAT_LOCAL_FAULTS]);
 		return 0;
 	}
@@ -218,7 +219,7 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 	 * CPU, its work (woken by the ask going out) preempts us and runs
 	 * the whole round trip before we get here. Then no retry.
 	 */
-	if (gvm_region_answered(r, pfn, write, asked))
+	if (gvm_region_answered(r, pfn, write))
 		return 0;
 	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
 		return VM_FAULT_RETRY;

@@ -303,6 +303,23 @@ int gvm_regions(struct gvm_nl *g, uint32_t domain, struct gvm_dump *out)
 	return gvm_nl_send(g, m, out);
 }
 
+/* A region's faults with a latency, and those that asked the network. */
+uint64_t gvm_faults_timed(const struct gvm_entry *e)
+{
+	uint64_t n = 0;
+	int b;
+
+	for (b = 0; b < GVM_LAT_BUCKETS; b++)
+		n += e->lat[b];
+	return n;
+}
+
+uint64_t gvm_faults_asked(const struct gvm_entry *e)
+{
+	return e->rstats[GVM_RSTAT_READ_FAULTS] +
+	       e->rstats[GVM_RSTAT_WRITE_FAULTS];
+}
+
 /* Events arrive unasked: no sequence numbers to check. */
 int gvm_nl_subscribe(struct gvm_nl *g)
 {

@@ -73,6 +73,8 @@ int gvm_node_add(struct gvm_nl *g, uint32_t domain, uint32_t node,
 int gvm_domains(struct gvm_nl *g, struct gvm_dump *out);
 int gvm_nodes(struct gvm_nl *g, uint32_t domain, struct gvm_dump *out);
 int gvm_regions(struct gvm_nl *g, uint32_t domain, struct gvm_dump *out);
+uint64_t gvm_faults_timed(const struct gvm_entry *e);
+uint64_t gvm_faults_asked(const struct gvm_entry *e);
 
 int gvm_nl_subscribe(struct gvm_nl *g);
 int gvm_nl_event(struct gvm_nl *g, int timeout_ms, struct gvm_entry *ev);

@@ -170,6 +170,12 @@ TEST_F(dsm, written_on_one_read_on_all)
 	EXPECT_EQ(0, dump.e[0].rstats[GVM_RSTAT_LOCAL_FAULTS]);
 	ASSERT_EQ(0, gvm_regions(&self->g[0], DOMAIN, &dump));
 	EXPECT_EQ(16, dump.e[0].rstats[GVM_RSTAT_LOCAL_FAULTS]);
+	/* And each that asked, with its latency. */
+	for (n = 0; n < NODES; n++) {
+		ASSERT_EQ(0, gvm_regions(&self->g[n], DOMAIN, &dump));
+		EXPECT_EQ(gvm_faults_asked(&dump.e[0]),
+			  gvm_faults_timed(&dump.e[0])) TH_LOG("node %d", n);
+	}
 }
 
 /* ---- atomics ---------------------------------------------------------- */
