@@ -275,6 +275,18 @@ static bool cl_timer_enabled(const struct cl_state *s, u32 node,
 	       !cl_short_timer_armed(s);
 }
 
+/* Every channel has room for @n more messages. */
+static bool cl_room(const struct cl_state *s, u32 n)
+{
+	u32 i, j;
+
+	for (i = 0; i < cl_cfg.nodes; i++)
+		for (j = 0; j < cl_cfg.nodes; j++)
+			if (s->chan[i][j].len + n > CL_CHAN_CAP)
+				return false;
+	return true;
+}
+
 int cl_enabled(const struct cl_state *s, struct cl_trans *t)
 {
 	u32 i, j, w, p;
@@ -327,6 +339,20 @@ int cl_enabled(const struct cl_state *s, struct cl_trans *t)
 				    s->chan[i][j].len + cl_cfg.pages + 1 <=
 				    CL_CHAN_CAP)
 					ADD(CL_T_REPLAY, i, j);
+	/*
+	 * A request sent again costs a forward and an answer more on their
+	 * way: only where every (bounded, unlike TCP) channel has room.
+	 */
+	if (s->reasked < cl_cfg.reask && cl_room(s, 3))
+		for (i = 0; i < cl_cfg.nodes; i++)
+			for (p = 0; p < cl_cfg.pages; p++) {
+				const struct gvm_ivy_page *pg =
+					&s->node[i].ivy.pages[p];
+
+				if (!s->node[i].crashed && pg->want &&
+				    !(pg->flags & GVM_PGF_RETRY))
+					ADD(CL_T_ASK, i, p);
+			}
 #undef ADD
 	return n;
 }
@@ -526,6 +552,14 @@ int cl_apply(struct cl_state *s, const struct cl_trans *t)
 			cl_fail("node %u: member_opened(%u) returned %d",
 				t->a, t->b, r);
 		break;
+	case CL_T_ASK:
+		s->reasked++;
+		r = gvm_ivy_ask_again(&n->ivy, t->b,
+				      gvm_ivy_home(&n->ivy, t->b));
+		if (r != 1)
+			cl_fail("node %u: ask_again(%u) returned %d", t->a,
+				t->b, r);
+		break;
 	default:
 		cl_fail("bad transition %u", t->kind);
 	}
@@ -693,6 +727,10 @@ void cl_describe(const struct cl_state *s, const struct cl_trans *t,
 		break;
 	case CL_T_REPLAY:
 		snprintf(buf, len, "node %u replays the failure to %u", t->a,
+			 t->b);
+		break;
+	case CL_T_ASK:
+		snprintf(buf, len, "node %u asks again for page %u", t->a,
 			 t->b);
 		break;
 	default:

@@ -19,7 +19,12 @@
 
 #define CL_MAX_NODES	4
 #define CL_MAX_PAGES	4
-#define CL_CHAN_CAP	8
+/*
+ * TCP has no such bound; a channel that overflows is a failure. Requests
+ * sent again (reask) multiply what is on its way: 8 was too few for the
+ * fuzzer's four nodes and pages.
+ */
+#define CL_CHAN_CAP	16
 #define CL_MAX_RANGES	4
 #define CL_MAX_TIMERS	6
 #define CL_ENGINE_MEM	1024
@@ -79,7 +84,8 @@ struct cl_state {
 	u8 crashed;			/* node that failed, or 0xff */
 	u8 ops_total;
 	u8 replayed;			/* a CL_T_REPLAY happened */
-	u8 pad[5];
+	u8 reasked;			/* CL_T_ASKs so far */
+	u8 pad[4];
 	/* timer firings with nothing in flight since the last access done */
 	u8 stuck[CL_MAX_NODES][CL_MAX_PAGES][GVM_TIMER_REQUEST];
 };
@@ -104,6 +110,12 @@ struct cl_config {
 	 * know of it already.
 	 */
 	u32 replay;
+	/*
+	 * A node may ask again for a page it waits for (gvm_ivy_ask_again(),
+	 * as when the page's home opens late) this many times, anywhere: a
+	 * request sent again while the first may still be on its way.
+	 */
+	u32 reask;
 };
 
 enum cl_kind {
@@ -114,6 +126,7 @@ enum cl_kind {
 	CL_T_CRASH,		/* node a fails */
 	CL_T_DOWN,		/* node a learns that b failed */
 	CL_T_REPLAY,		/* node a replays the failure to node b */
+	CL_T_ASK,		/* node a asks again for page b */
 };
 
 struct cl_trans {

@@ -29,6 +29,8 @@ struct mc_config {
 static const struct mc_config configs[] = {
 	{ "3n2p2a", "3 nodes x 2 pages, every node two accesses",
 	  { .nodes = 3, .pages = 2, .ops = 2, .inv_flat = 8 } },
+	{ "3n1p-ask", "3 nodes x 1 page, two accesses, one asked again anywhere",
+	  { .nodes = 3, .pages = 1, .ops = 2, .inv_flat = 8, .reask = 1 } },
 	{ "2n1p4a", "2 nodes x 1 page, every node four accesses, refaults",
 	  { .nodes = 2, .pages = 1, .ops = 4, .inv_flat = 8, .refaults = 1 } },
 	{ "3n1p-fail", "3 nodes x 1 page, two accesses, one node fails anywhere",

@@ -26,6 +26,7 @@ lost-page-zero|kernel/ivy/engine.c|s/^\t\t\tivy_send(ivy, GVM_MSG_NACK, wt.reque
 forget-failed-write|kernel/ivy/failure.c|/late claim revives it/,/ivy_dir_lost/ s/^\tivy_dir_lost(ivy, m->pfn);$/\tpg->dir \&= ~GVM_DIR_QUERY; ivy_dir_requeue(ivy, m->pfn); ivy_dir_drain(ivy, m->pfn);/|a write whose owner failed is retried at the dead owner
 poll-forever|kernel/ivy/failure.c|/late claim revives it/,/ivy_dir_lost/ s/^\tivy_dir_lost(ivy, m->pfn);$/\tif (m->aux != m->src \&\& gvm_ivy_alive(ivy, m->aux)) { pg->dir \&= ~GVM_DIR_QUERY; ivy_dir_requeue(ivy, m->pfn); pg->dir_owner = m->aux; ivy_dir_drain(ivy, m->pfn); return 0; } ivy_dir_lost(ivy, m->pfn);/|a stale hint is trusted after a failure ...
 poll-forever|kernel/ivy/engine.c|/It went to a node that failed since/{n;s/ivy_dir_lost(ivy, m->pfn);/pg->dir = GVM_DIR_RETRY + (pg->dir \& ~GVM_DIR_RETRY); ivy_timer(ivy, GVM_TIMER_HOME, m->pfn, 0);/}|... and the home polls a dead end forever (livelock)
+ask-again-old-txid|kernel/ivy/engine.c|/^int gvm_ivy_ask_again/,/^}/ s/^\tivy_request(ivy, pfn);$/\tivy_send(ivy, GVM_MSG_READ_REQ, gvm_ivy_home(ivy, pfn), pfn, pg->txid + 1, 0, 0, 0, 0);/|a request asked again is not the one the requester waits for
 '
 
 mkdir -p "$out"
