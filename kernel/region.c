@@ -416,9 +416,9 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 		w.err = 0;
 		list_add(&w.node, &r->waits);
 		/*
-		 * The engine's state does not do: it asks, and the answer
-		 * (perhaps the engine's own, at once) counts from now.
-		 * Without memory for the time, only the counting is lost.
+		 * The engine's copy will not do, so it asks: the answer
+		 * (perhaps the engine's own, at once) is timed from now.
+		 * Without memory for the time, only the timing is lost.
 		 */
 		if (asking) {
 			xa_store(&r->asked, pfn, xa_mk_value(local_clock()),
