@@ -229,16 +229,23 @@ const char *gvm_page_state_name(unsigned int state)
 
 /* ---- requester -------------------------------------------------------- */
 
-/* Send (or send again) the local request for @pfn with a fresh txid. */
+/*
+ * Send (or send again) the local request for @pfn with a fresh txid. A write
+ * from a read copy says which version it holds: the owner may then grant
+ * without the data if that is still its version. Being in the owner's
+ * copyset is not enough: a superseded read request may have put us there
+ * with DATA we dropped.
+ */
 void ivy_request(struct gvm_ivy *ivy, u64 pfn)
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+	bool have = pg->want == GVM_WANT_WRITE && pg->state == GVM_PG_SHARED;
 
 	pg->txid = ivy_new_txid(ivy);
 	pg->flags &= ~GVM_PGF_RETRY;
 	ivy_send(ivy, pg->want == GVM_WANT_WRITE ? GVM_MSG_WRITE_REQ :
 		 GVM_MSG_READ_REQ, gvm_ivy_home(ivy, pfn), pfn, pg->txid,
-		 0, 0, 0, 0);
+		 have ? pg->version : 0, 0, 0, have ? GVM_F_HAVE : 0);
 	ivy_timer(ivy, GVM_TIMER_REQUEST, pfn, pg->txid);
 }
 
@@ -408,7 +415,9 @@ static int ivy_recv_fwd(struct gvm_ivy *ivy, const struct gvm_msg *m)
 		return 0;
 	}
 	if (write) {
-		ivy_round_start(ivy, m->pfn, req, m->txid);
+		ivy_round_start(ivy, m->pfn, req, m->txid,
+				(m->flags & GVM_F_HAVE) &&
+				m->version == pg->version);
 		return 0;
 	}
 	if (req == ivy->cfg.self)
@@ -442,13 +451,23 @@ static void ivy_waiter_put(struct gvm_ivy *ivy, u32 w)
 	ivy->free_waiter = w;
 }
 
+/* Copy request @rq into waiter @wt, keeping its place in the queue. */
+static void ivy_waiter_set(struct gvm_ivy_waiter *wt,
+			   const struct gvm_ivy_waiter *rq)
+{
+	u32 next = wt->next;
+
+	*wt = *rq;
+	wt->next = next;
+}
+
 /*
- * Queue a request; a requester has one request per page, so a newer one
+ * Queue request @rq; a requester has one request per page, so a newer one
  * replaces its older one in place, and an older one put back in front
  * (@front) gives way to a newer one already queued. False when full.
  */
-static bool ivy_dir_enqueue(struct gvm_ivy *ivy, u64 pfn, u32 req, u64 txid,
-			    bool write, bool front)
+static bool ivy_dir_enqueue(struct gvm_ivy *ivy, u64 pfn,
+			    const struct gvm_ivy_waiter *rq, bool front)
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
 	struct gvm_ivy_waiter *wt;
@@ -456,11 +475,9 @@ static bool ivy_dir_enqueue(struct gvm_ivy *ivy, u64 pfn, u32 req, u64 txid,
 
 	for (w = pg->q_head; w; w = ivy->waiters[w - 1].next) {
 		wt = &ivy->waiters[w - 1];
-		if (wt->requester == req) {
-			if (!front) {
-				wt->txid = txid;
-				wt->write = write;
-			}
+		if (wt->requester == rq->requester) {
+			if (!front)
+				ivy_waiter_set(wt, rq);
 			return true;
 		}
 	}
@@ -468,9 +485,7 @@ static bool ivy_dir_enqueue(struct gvm_ivy *ivy, u64 pfn, u32 req, u64 txid,
 	if (!w)
 		return false;
 	wt = &ivy->waiters[w - 1];
-	wt->requester = req;
-	wt->txid = txid;
-	wt->write = write;
+	ivy_waiter_set(wt, rq);
 	if (!pg->q_head) {
 		pg->q_head = w;
 		pg->q_tail = w;
@@ -507,18 +522,19 @@ void ivy_dir_forget(struct gvm_ivy *ivy, u64 pfn, u32 requester)
 	}
 }
 
-static void ivy_dir_dispatch(struct gvm_ivy *ivy, u64 pfn, u32 req, u64 txid,
-			     bool write)
+static void ivy_dir_dispatch(struct gvm_ivy *ivy, u64 pfn,
+			     const struct gvm_ivy_waiter *rq)
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
 
-	if (write) {
+	if (rq->write) {
 		pg->dir |= GVM_DIR_LOCKED;
-		pg->dir_req = req;
-		pg->dir_txid = txid;
+		pg->dir_req = rq->requester;
+		pg->dir_txid = rq->txid;
 	}
-	ivy_send(ivy, write ? GVM_MSG_FWD_WRITE : GVM_MSG_FWD_READ,
-		 pg->dir_owner, pfn, txid, 0, req, 0, 0);
+	ivy_send(ivy, rq->write ? GVM_MSG_FWD_WRITE : GVM_MSG_FWD_READ,
+		 pg->dir_owner, pfn, rq->txid, rq->have ? rq->version : 0,
+		 rq->requester, 0, rq->have ? GVM_F_HAVE : 0);
 }
 
 /* Serve waiting requests in order until one takes the lock. */
@@ -538,8 +554,7 @@ void ivy_dir_drain(struct gvm_ivy *ivy, u64 pfn)
 			ivy_send(ivy, GVM_MSG_NACK, wt.requester, pfn, wt.txid,
 				 0, EHOSTDOWN, 0, 0);
 		else
-			ivy_dir_dispatch(ivy, pfn, wt.requester, wt.txid,
-					 wt.write);
+			ivy_dir_dispatch(ivy, pfn, &wt);
 	}
 }
 
@@ -594,7 +609,11 @@ void ivy_dir_claim(struct gvm_ivy *ivy, u64 pfn, u32 owner, u64 version,
 static int ivy_recv_request(struct gvm_ivy *ivy, const struct gvm_msg *m)
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, m->pfn);
-	bool write = m->type == GVM_MSG_WRITE_REQ;
+	struct gvm_ivy_waiter rq = {
+		.requester = m->src, .txid = m->txid,
+		.write = m->type == GVM_MSG_WRITE_REQ,
+		.have = !!(m->flags & GVM_F_HAVE), .version = m->version,
+	};
 
 	/* The requester knows of a failure we have not heard of yet. */
 	if (gvm_ivy_home(ivy, m->pfn) != ivy->cfg.self) {
@@ -608,10 +627,10 @@ static int ivy_recv_request(struct gvm_ivy *ivy, const struct gvm_msg *m)
 		return 0;
 	}
 	if (!(pg->dir & GVM_DIR_BUSY) && !pg->q_head) {
-		ivy_dir_dispatch(ivy, m->pfn, m->src, m->txid, write);
+		ivy_dir_dispatch(ivy, m->pfn, &rq);
 		return 0;
 	}
-	if (!ivy_dir_enqueue(ivy, m->pfn, m->src, m->txid, write, false))
+	if (!ivy_dir_enqueue(ivy, m->pfn, &rq, false))
 		ivy_send(ivy, GVM_MSG_NACK, m->src, m->pfn, m->txid, 0, EAGAIN,
 			 0, 0);
 	return 0;
@@ -627,12 +646,18 @@ static int ivy_recv_confirm(struct gvm_ivy *ivy, const struct gvm_msg *m)
 	return 0;
 }
 
-/* A request goes back to the head of the queue (NACKed if it is full). */
+/*
+ * A request goes back to the head of the queue (NACKed if it is full), as
+ * a plain one: whether its requester holds a copy is forgotten, so the
+ * owner sends the data. Only failures and busy owners send requests back.
+ */
 static void ivy_dir_push_front(struct gvm_ivy *ivy, u64 pfn, u32 req,
 			       u64 txid, bool write)
 {
-	if (gvm_ivy_alive(ivy, req) &&
-	    !ivy_dir_enqueue(ivy, pfn, req, txid, write, true))
+	struct gvm_ivy_waiter rq = { .requester = req, .txid = txid,
+				     .write = write };
+
+	if (gvm_ivy_alive(ivy, req) && !ivy_dir_enqueue(ivy, pfn, &rq, true))
 		ivy_send(ivy, GVM_MSG_NACK, req, pfn, txid, 0, EAGAIN, 0, 0);
 }
 

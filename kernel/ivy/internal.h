@@ -54,7 +54,8 @@ void ivy_dir_forget(struct gvm_ivy *ivy, u64 pfn, u32 requester);
 void ivy_drop_copy(struct gvm_ivy *ivy, u64 pfn);
 
 /* invalidate.c */
-void ivy_round_start(struct gvm_ivy *ivy, u64 pfn, u32 req, u64 txid);
+void ivy_round_start(struct gvm_ivy *ivy, u64 pfn, u32 req, u64 txid,
+		     bool have);
 void ivy_round_restart(struct gvm_ivy *ivy, u64 pfn);
 void ivy_round_abort(struct gvm_ivy *ivy, u64 pfn);
 void ivy_round_finish(struct gvm_ivy *ivy, u64 pfn);

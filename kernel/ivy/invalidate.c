@@ -152,12 +152,16 @@ static void ivy_round_send(struct gvm_ivy *ivy, u64 pfn)
 		ivy_round_finish(ivy, pfn);
 }
 
-/* A write for @req (maybe ourselves): invalidate, then hand over. */
-void ivy_round_start(struct gvm_ivy *ivy, u64 pfn, u32 req, u64 txid)
+/*
+ * A write for @req (maybe ourselves): invalidate, then hand over. @have:
+ * @req said it holds our version of the page.
+ */
+void ivy_round_start(struct gvm_ivy *ivy, u64 pfn, u32 req, u64 txid,
+		     bool have)
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
 
-	pg->flags |= GVM_PGF_ROUND;
+	pg->flags |= GVM_PGF_ROUND | (have ? GVM_PGF_HAVE : 0);
 	pg->round.req = req;
 	pg->round.txid = txid;
 	if (ivy->stats)
@@ -182,7 +186,7 @@ void ivy_round_restart(struct gvm_ivy *ivy, u64 pfn)
 
 static void ivy_round_clear(struct gvm_ivy_page *pg)
 {
-	pg->flags &= ~GVM_PGF_ROUND;
+	pg->flags &= ~(GVM_PGF_ROUND | GVM_PGF_HAVE);
 	memset(&pg->round, 0, sizeof(pg->round));
 }
 
@@ -207,7 +211,8 @@ void ivy_round_finish(struct gvm_ivy *ivy, u64 pfn)
 	u64 txid = pg->round.txid;
 	bool nodata;
 
-	nodata = !(pg->flags & GVM_PGF_INEXACT) &&
+	nodata = (pg->flags & GVM_PGF_HAVE) &&
+		 !(pg->flags & GVM_PGF_INEXACT) &&
 		 gvm_copyset_exact(&pg->cs) &&
 		 gvm_copyset_test(&pg->cs, &ivy->cs, req);
 	ivy_round_clear(pg);

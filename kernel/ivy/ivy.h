@@ -57,6 +57,8 @@ enum gvm_want {
 /* Owner: some sharers may already be invalid, so grants must carry data. */
 #define GVM_PGF_INEXACT		0x04
 #define GVM_PGF_RETRY		0x08	/* requester: retry timer armed */
+/* Owner, in a round: the requester holds the copy of this version. */
+#define GVM_PGF_HAVE		0x10
 
 /*
  * Per-page state at one node. Fields are grouped by the role the node plays
@@ -106,8 +108,11 @@ struct gvm_ivy_waiter {
 	u32 next;		/* waiter index + 1, 0 ends the queue */
 	u32 requester;
 	u64 txid;
-	u32 write;
-	u32 reserved;
+	u64 version;		/* have: the version of the requester's copy */
+	u8 write;
+	u8 have;		/* a write whose requester holds a copy */
+	u16 reserved;
+	u32 reserved2;
 };
 
 /* Invalidations waiting at a new home for every survivor to report. */

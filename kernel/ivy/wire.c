@@ -10,6 +10,8 @@ enum wire_payload { PL_NONE, PL_PAGE, PL_RANGES };
 enum wire_arg { ARG_ZERO, ARG_NODE, ARG_HINT, ARG_ERRNO, ARG_COUNT,
 		ARG_REASON };
 enum wire_txid { TX_NONE, TX_REQUIRED, TX_OPTIONAL };
+/* VER_HAVE: pg_version is the requester's copy's, used with GVM_F_HAVE. */
+enum wire_version { VER_ZERO, VER_USED, VER_HAVE };
 /* What of region and pfn a type uses; the others must be zero. */
 enum wire_page { PG_NONE, PG_PAGE, PG_REGION, PG_COUNT };
 
@@ -19,7 +21,7 @@ struct wire_rule {
 	u8 payload;		/* enum wire_payload */
 	u8 arg;			/* enum wire_arg */
 	u8 aux;			/* enum wire_arg */
-	u8 version;		/* pg_version is used */
+	u8 version;		/* enum wire_version */
 	u8 txid;		/* enum wire_txid */
 	u8 page;		/* enum wire_page */
 };
@@ -27,12 +29,12 @@ struct wire_rule {
 static const struct wire_rule rules[__GVM_MSG_MAX] = {
 	[GVM_MSG_READ_REQ]   = { "READ_REQ", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
 				 0, 1, PG_PAGE },
-	[GVM_MSG_WRITE_REQ]  = { "WRITE_REQ", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
-				 0, 1, PG_PAGE },
+	[GVM_MSG_WRITE_REQ]  = { "WRITE_REQ", GVM_F_HAVE, PL_NONE, ARG_ZERO,
+				 ARG_ZERO, VER_HAVE, 1, PG_PAGE },
 	[GVM_MSG_FWD_READ]   = { "FWD_READ", 0, PL_NONE, ARG_NODE, ARG_ZERO,
 				 0, 1, PG_PAGE },
-	[GVM_MSG_FWD_WRITE]  = { "FWD_WRITE", 0, PL_NONE, ARG_NODE, ARG_ZERO,
-				 0, 1, PG_PAGE },
+	[GVM_MSG_FWD_WRITE]  = { "FWD_WRITE", GVM_F_HAVE, PL_NONE, ARG_NODE,
+				 ARG_ZERO, VER_HAVE, 1, PG_PAGE },
 	[GVM_MSG_DATA]       = { "DATA", 0, PL_PAGE, ARG_ZERO, ARG_ZERO,
 				 1, 1, PG_PAGE },
 	[GVM_MSG_GRANT]      = { "GRANT", GVM_F_NODATA, PL_PAGE, ARG_ZERO,
@@ -90,8 +92,8 @@ static bool wire_errno_ok(u32 e)
 
 static bool wire_arg_ok(u8 kind, u32 v, u32 id_space)
 {
-	/* TX_REQUIRED is 1: the table spells it that way for brevity. */
-	BUILD_BUG_ON(TX_REQUIRED != 1);
+	/* TX_REQUIRED and VER_USED are 1: the table spells them so. */
+	BUILD_BUG_ON(TX_REQUIRED != 1 || VER_USED != 1);
 	switch (kind) {
 	case ARG_ZERO:
 		return v == 0;
@@ -211,6 +213,9 @@ enum gvm_wire_status gvm_wire_decode(void *buf, size_t len,
 	/* No type takes two flags at once. */
 	if ((m->flags & ~rule->flags) || (m->flags & (m->flags - 1)))
 		return GVM_WIRE_EFLAGS;
+	if (rule->version == VER_HAVE && !(m->flags & GVM_F_HAVE) &&
+	    m->version)
+		return GVM_WIRE_ERESERVED;
 	if (h->reserved || (!rule->version && m->version) ||
 	    (!rule->page && m->pfn))
 		return GVM_WIRE_ERESERVED;

@@ -145,7 +145,10 @@ TEST(upgrade_of_current_copy_sends_no_data)
 	setup(3, 2, 8, 0, 8);
 	ASSERT_LE(0, access_page(2, false, 1));
 	ASSERT_EQ(0, apply(CL_T_START, 2, 0x10 | 1));
+	EXPECT_EQ(GVM_F_HAVE, S.chan[2][1].q[0].flags);
+	EXPECT_EQ(0, S.chan[2][1].q[0].version);
 	ASSERT_EQ(0, apply(CL_T_DELIVER, 2, 1));	/* WRITE_REQ */
+	EXPECT_EQ(GVM_F_HAVE, S.chan[1][0].q[0].flags);
 	ASSERT_EQ(0, apply(CL_T_DELIVER, 1, 0));	/* FWD_WRITE */
 	ASSERT_EQ(1, S.chan[0][2].len);
 	EXPECT_EQ(GVM_MSG_GRANT, S.chan[0][2].q[0].type);
@@ -154,6 +157,47 @@ TEST(upgrade_of_current_copy_sends_no_data)
 	ASSERT_LE(0, run());
 	EXPECT_EQ(GVM_PG_EXCLUSIVE, pg(2, 1)->state);
 	EXPECT_EQ(2, S.node[2].ops_done);
+}
+
+/*
+ * A read request the requester gave up on is still served: the owner
+ * counts it a sharer, but it dropped the DATA. Its write must get the page.
+ */
+TEST(sharer_by_a_superseded_read_still_gets_the_data)
+{
+	struct gvm_msg m = { .type = GVM_MSG_FWD_READ, .src = 1, .arg = 2,
+			     .pfn = 1, .txid = 99 };
+
+	setup(3, 2, 8, 0, 8);
+	ASSERT_EQ(0, inject(0, m));
+	ASSERT_LE(0, run());				/* DATA dropped */
+	EXPECT_EQ(1, cl_stats()->stale);
+	EXPECT_EQ(GVM_PG_INVALID, pg(2, 1)->state);
+	EXPECT_TRUE(gvm_copyset_test(&pg(0, 1)->cs, &S.node[0].ivy.cs, 2));
+	ASSERT_EQ(0, apply(CL_T_START, 2, 0x10 | 1));
+	EXPECT_EQ(0, S.chan[2][1].q[0].flags);		/* no copy held */
+	ASSERT_LE(0, run());
+	EXPECT_STREQ("", cl_error);
+	EXPECT_EQ(0, cl_stats()->protocol_errors);
+	EXPECT_EQ(GVM_PG_EXCLUSIVE, pg(2, 1)->state);
+	EXPECT_EQ(S.latest[1], S.node[2].value[1]);
+	EXPECT_EQ(1, S.node[2].ops_done);
+}
+
+/* A copy of another version than the owner's does not spare the data. */
+TEST(copy_of_an_older_version_still_gets_the_data)
+{
+	struct gvm_msg m = { .type = GVM_MSG_FWD_WRITE, .src = 1, .arg = 2,
+			     .pfn = 1, .txid = 99, .flags = GVM_F_HAVE,
+			     .version = 7 };
+
+	setup(3, 2, 8, 0, 8);
+	ASSERT_LE(0, access_page(2, false, 1));
+	ASSERT_EQ(0, inject(0, m));
+	ASSERT_EQ(1, S.chan[0][2].len);
+	EXPECT_EQ(GVM_MSG_GRANT, S.chan[0][2].q[0].type);
+	EXPECT_EQ(0, S.chan[0][2].q[0].flags);
+	EXPECT_EQ(1, S.chan[0][2].q[0].has_page);
 }
 
 TEST(owner_write_invalidates_sharers_in_parallel)

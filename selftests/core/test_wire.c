@@ -28,8 +28,13 @@ static struct gvm_msg valid(u8 type)
 
 	switch (type) {
 	case GVM_MSG_FWD_READ:
-	case GVM_MSG_FWD_WRITE:
 		m.arg = 7;
+		break;
+	case GVM_MSG_FWD_WRITE:
+		/* From a requester holding a read copy of version 9. */
+		m.arg = 7;
+		m.flags = GVM_F_HAVE;
+		m.version = 9;
 		break;
 	case GVM_MSG_DATA:
 	case GVM_MSG_GRANT:
@@ -237,6 +242,10 @@ static const struct bad bads[] = {
 	{ "unknown flag", GVM_MSG_GRANT, H(flags), 0x8000, 0, GVM_WIRE_EFLAGS },
 	{ "reserved set", GVM_MSG_CONFIRM, H(reserved), 1, 0, GVM_WIRE_ERESERVED },
 	{ "version on READ_REQ", GVM_MSG_READ_REQ, H(pg_version), 1, 0, GVM_WIRE_ERESERVED },
+	{ "version on WRITE_REQ without HAVE", GVM_MSG_WRITE_REQ, H(pg_version), 1, 0, GVM_WIRE_ERESERVED },
+	{ "FWD_WRITE's version without HAVE", GVM_MSG_FWD_WRITE, H(flags), 0, 0, GVM_WIRE_ERESERVED },
+	{ "HAVE on READ_REQ", GVM_MSG_READ_REQ, H(flags), GVM_F_HAVE, 0, GVM_WIRE_EFLAGS },
+	{ "HAVE on a write BOUNCE", GVM_MSG_BOUNCE, H(flags), GVM_F_WRITE | GVM_F_HAVE, 0, GVM_WIRE_EFLAGS },
 	{ "pfn on REHOME_DONE", GVM_MSG_REHOME_DONE, H(pfn), 1, 0, GVM_WIRE_ERESERVED },
 	{ "another region on REHOME_DONE", GVM_MSG_REHOME_DONE, H(region), 6, 0, GVM_WIRE_EREGION },
 	{ "payload on READ_REQ", GVM_MSG_READ_REQ, H(payload_len), 8, 8, GVM_WIRE_ELEN },

@@ -60,6 +60,7 @@ static void pick_config(const u8 *d, struct cl_config *c)
 	c->crash = d[3] & 1;
 	c->refaults = d[4] & 1;
 	c->replay = (d[4] >> 1) & 1;
+	c->reask = (d[4] >> 2) & 3;
 	c->inv_flat = d[5] % 9;
 	c->inv_split = 1 + d[6];
 	c->nwaiters = 1 + d[7] % 8;
@@ -69,9 +70,10 @@ static void pick_config(const u8 *d, struct cl_config *c)
 static void print_config(void)
 {
 	fprintf(stderr,
-		"config: nodes=%u pages=%u ops=%u crash=%u refaults=%u inv_flat=%u inv_split=%u nwaiters=%u initial_owner=%u\n",
+		"config: nodes=%u pages=%u ops=%u crash=%u refaults=%u replay=%u reask=%u inv_flat=%u inv_split=%u nwaiters=%u initial_owner=%u\n",
 		cfg.nodes, cfg.pages, cfg.ops, cfg.crash, cfg.refaults,
-		cfg.inv_flat, cfg.inv_split, cfg.nwaiters, cfg.initial_owner);
+		cfg.replay, cfg.reask, cfg.inv_flat, cfg.inv_split,
+		cfg.nwaiters, cfg.initial_owner);
 }
 
 /*

@@ -126,6 +126,11 @@ static void check_fields(const struct gvm_msg *m,
 	case GVM_MSG_INV:
 	case GVM_MSG_ANNOUNCE:
 		break;
+	case GVM_MSG_WRITE_REQ:
+	case GVM_MSG_FWD_WRITE:
+		/* The version of the requester's copy, if it says it has one. */
+		CHECK(!m->version || (m->flags & GVM_F_HAVE));
+		break;
 	default:
 		CHECK(!m->version);
 	}
@@ -169,6 +174,10 @@ static void check_fields(const struct gvm_msg *m,
 		break;
 	case GVM_MSG_BOUNCE:
 		CHECK(!(m->flags & ~GVM_F_WRITE));
+		break;
+	case GVM_MSG_WRITE_REQ:
+	case GVM_MSG_FWD_WRITE:
+		CHECK(!(m->flags & ~GVM_F_HAVE));
 		break;
 	case GVM_MSG_ANNOUNCE:
 		CHECK(!(m->flags & ~GVM_F_DISOWN));

@@ -3,8 +3,11 @@
 #
 # Proof that the model checker can fail: build it against deliberately
 # broken copies of the engine and require it to report a violation for
-# each. A mutant whose edit no longer applies is an error too, so this list
-# keeps up with the code.
+# each. A bug that needs more nodes, failures and requests asked again than
+# the checker can explore is judged by the engine fuzzer's committed seeds
+# instead (one of them is the input that found it): those are named in
+# FUZZ_JUDGED. A mutant whose edit no longer applies is an error too, so
+# this list keeps up with the code.
 #
 # usage: mutants.sh OUTDIR
 set -u
@@ -26,8 +29,12 @@ lost-page-zero|kernel/ivy/engine.c|s/^\t\t\tivy_send(ivy, GVM_MSG_NACK, wt.reque
 forget-failed-write|kernel/ivy/failure.c|/late claim revives it/,/ivy_dir_lost/ s/^\tivy_dir_lost(ivy, m->pfn);$/\tpg->dir \&= ~GVM_DIR_QUERY; ivy_dir_requeue(ivy, m->pfn); ivy_dir_drain(ivy, m->pfn);/|a write whose owner failed is retried at the dead owner
 poll-forever|kernel/ivy/failure.c|/late claim revives it/,/ivy_dir_lost/ s/^\tivy_dir_lost(ivy, m->pfn);$/\tif (m->aux != m->src \&\& gvm_ivy_alive(ivy, m->aux)) { pg->dir \&= ~GVM_DIR_QUERY; ivy_dir_requeue(ivy, m->pfn); pg->dir_owner = m->aux; ivy_dir_drain(ivy, m->pfn); return 0; } ivy_dir_lost(ivy, m->pfn);/|a stale hint is trusted after a failure ...
 poll-forever|kernel/ivy/engine.c|/It went to a node that failed since/{n;s/ivy_dir_lost(ivy, m->pfn);/pg->dir = GVM_DIR_RETRY + (pg->dir \& ~GVM_DIR_RETRY); ivy_timer(ivy, GVM_TIMER_HOME, m->pfn, 0);/}|... and the home polls a dead end forever (livelock)
+trust-copyset|kernel/ivy/invalidate.c|s/^\tnodata = (pg->flags \& GVM_PGF_HAVE) \&\&$/\tnodata = 1 \&\&/|a write gets no data for being in the copyset, though a superseded read put it there
 ask-again-old-txid|kernel/ivy/engine.c|/^int gvm_ivy_ask_again/,/^}/ s/^\tivy_request(ivy, pfn);$/\tivy_send(ivy, GVM_MSG_READ_REQ, gvm_ivy_home(ivy, pfn), pfn, pg->txid + 1, 0, 0, 0, 0);/|a request asked again is not the one the requester waits for
 '
+
+# Found by the fuzzer with 4 nodes, a failure and three requests asked again.
+FUZZ_JUDGED='trust-copyset'
 
 mkdir -p "$out"
 result="$out/result.tap"
@@ -36,12 +43,36 @@ echo "TAP version 13" | tee "$result"
 echo "1..$n" | tee -a "$result"
 total=0
 
-# Build and run the model checker on the mutant in $dir.
+ENGINE='kernel/copyset/copyset.c kernel/ivy/wire.c kernel/ivy/engine.c
+	kernel/ivy/invalidate.c kernel/ivy/failure.c'
+
+# Replay the engine fuzzer's seeds on the mutant in $dir; true if one fails.
+fuzz_catches() {
+	# shellcheck disable=SC2086 # $ENGINE is a list of files
+	(cd "$dir" && clang -std=gnu11 -O1 -w -Iuapi -D_GNU_SOURCE \
+		-fsanitize=fuzzer -o fuzz_engine selftests/fuzz/fuzz_engine.c \
+		selftests/mc/cluster.c $ENGINE) >>"$dir/build.log" 2>&1 || return 1
+	! (cd "$dir" && ./fuzz_engine selftests/fuzz/corpus/engine/*) \
+		>"$dir/fuzz.log" 2>&1
+}
+
+# Build and run the model checker (or the fuzz seeds) on the mutant in $dir.
 judge() {
+	case " $FUZZ_JUDGED " in
+	*" $name "*)
+		if fuzz_catches; then
+			why=$(grep -m1 'VIOLATION' "$dir/fuzz.log" |
+			      sed 's/^fuzz_engine: //')
+			echo "ok $total mutant $name ($what): caught by a fuzz seed: $why"
+		else
+			echo "not ok $total mutant $name ($what): NOT caught by the fuzz seeds"
+		fi
+		return
+		;;
+	esac
+	# shellcheck disable=SC2086 # $ENGINE is a list of files
 	if ! (cd "$dir" && $CC -std=gnu11 -O2 -w -Iuapi -D_GNU_SOURCE \
-		-o mc selftests/mc/mc.c selftests/mc/cluster.c \
-		kernel/copyset/copyset.c kernel/ivy/wire.c kernel/ivy/engine.c \
-		kernel/ivy/invalidate.c kernel/ivy/failure.c) \
+		-o mc selftests/mc/mc.c selftests/mc/cluster.c $ENGINE) \
 		>"$dir/build.log" 2>&1; then
 		echo "not ok $total mutant $name: does not build (see $dir/build.log)"
 	elif (cd "$dir" && ./mc --first all) >"$dir/mc.log" 2>&1; then

@@ -22,11 +22,12 @@
 #define GVM_PAGE_SIZE		(1U << GVM_PAGE_SHIFT)
 
 /* ---------------------------------------------------------------------- */
-/* Peer wire format, version 3.                                           */
+/* Peer wire format, version 4.                                           */
 /* ---------------------------------------------------------------------- */
 
 #define GVM_WIRE_MAGIC		0x314d5647U	/* "GVM1" read as LE bytes */
-#define GVM_WIRE_VERSION	3	/* 2: HANDOFF, DETACH, SYNC; 3: ATTACH */
+/* 2: HANDOFF, DETACH, SYNC; 3: ATTACH; 4: GVM_F_HAVE */
+#define GVM_WIRE_VERSION	4
 
 /*
  * Coherence messages (Ivy, fixed distributed manager). "home" is the node
@@ -34,13 +35,18 @@
  * copyset. Field use per type; unlisted fields must be zero.
  *
  * READ_REQ	requester -> home	txid, pfn
- * WRITE_REQ	requester -> home	txid, pfn
+ * WRITE_REQ	requester -> home	txid, pfn; GVM_F_HAVE: the requester
+ *					holds a read copy, pg_version = its
+ *					version (else pg_version is zero)
  * FWD_READ	home -> owner		txid, pfn, arg = requester
- * FWD_WRITE	home -> owner		txid, pfn, arg = requester
+ * FWD_WRITE	home -> owner		txid, pfn, arg = requester; GVM_F_HAVE
+ *					and pg_version as in the WRITE_REQ
  * DATA		owner -> requester	txid, pfn, pg_version; payload: the page
  * GRANT	owner -> requester	txid, pfn, pg_version (new); payload: the
  *					page, or none with GVM_F_NODATA when the
- *					requester holds the current copy
+ *					request said GVM_F_HAVE of the current
+ *					version and the owner's copyset is
+ *					exact and holds the requester
  * CONFIRM	new owner -> home	txid, pfn, pg_version
  * INV		owner/relay -> sharer	txid (round), pfn, pg_version (of the
  *					copies to drop); payload: node ranges
@@ -113,6 +119,7 @@ enum gvm_msg_type {
 #define GVM_F_REPLY		(1U << 4)	/* ATTACH */
 #define GVM_F_REFUSED		(1U << 5)	/* ATTACH */
 #define GVM_F_BROKEN		(1U << 6)	/* ATTACH */
+#define GVM_F_HAVE		(1U << 7)	/* WRITE_REQ, FWD_WRITE */
 
 /*
  * ATTACH's member digest: FNV-1a (64 bits) over the member ids, ascending,
