@@ -382,21 +382,20 @@ bool gvm_region_answered(struct gvm_region *r, u64 pfn, bool write)
  * Make the engine's copy of @pfn valid (writable), waiting for the network
  * if needed, and open the page's bits to the fault handlers. Waits are
  * killable and bounded; 0 or -errno (the fault then gets SIGBUS). With
- * @asked, a fault in two steps: the first (*@asked == 0) does not wait but
+ * @asked, a fault in two steps: the first (*@asked false) does not wait but
  * returns -EAGAIN once it asked for the page (-EALREADY: it had been asked
- * for already), *@asked nonzero; the second, with it, waits for the
- * answer, if it is not in yet. A fault that asked is counted (latency, not
+ * for already), *@asked true; the second, with it, waits for the answer,
+ * if it is not in yet. A fault that asked is counted (latency, not
  * local) by its answer, whoever waits for it.
  */
 int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
-		       u64 *asked)
+		       bool *asked)
 {
 	unsigned long limit = msecs_to_jiffies(2 * r->domain->timeout_ms +
 					       1000);
 	struct gvm_fault_wait w = { .pfn = pfn };
 	bool wait = !asked || *asked;
 	bool waited = asked && *asked;
-	u64 start = waited ? *asked : 0;
 	long left;
 	int ret;
 
@@ -433,14 +432,11 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 			list_del(&w.node);
 			break;
 		}
-		if (!waited) {
-			waited = true;
-			start = local_clock() ?: 1;
-		}
+		waited = true;
 		left = 1;
 		if (ret == GVM_IVY_WAIT && !w.done && !wait) {
 			list_del(&w.node);
-			*asked = start;
+			*asked = true;
 			ret = asking ? -EAGAIN : -EALREADY;
 			break;
 		}

@@ -136,7 +136,7 @@ void gvm_region_put(struct gvm_region *r);
 void gvm_region_recv(struct gvm_region *r, const struct gvm_msg *m);
 void gvm_regions_peer_failed(struct gvm_domain *d, u32 node);
 int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
-		       u64 *asked);
+		       bool *asked);
 bool gvm_region_answered(struct gvm_region *r, u64 pfn, bool write);
 
 /* gvm_region_acquire() did not wait: the page is asked for. */

@@ -193,7 +193,7 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 				     struct gvm_region *r, bool write)
 {
 	u64 pfn = vmf->pgoff;
-	u64 asked = 0;
+	bool asked = false;
 	struct file *file;
 	int err;
 
@@ -274,7 +274,7 @@ static vm_fault_t gvm_vm_mkwrite(struct vm_fault *vmf)
 	struct gvm_region *r = vmf->vma->vm_file->private_data;
 	struct folio *folio = page_folio(vmf->page);
 	u64 pfn = vmf->pgoff;
-	u64 asked = 0;
+	bool asked = false;
 	int err;
 
 	/* Ask, unless ours alone or the write of a fault just counted. */
