@@ -14,7 +14,9 @@
  * confirms. Reads are forwarded without locking. The owner keeps the
  * copyset; on a write it invalidates the sharers in parallel, through a tree
  * of relays when there are many, collects one aggregated ack per child, and
- * hands page and ownership to the writer with the version bumped.
+ * hands page and ownership to the writer with the version bumped; without
+ * the page when the writer said it holds the owner's version of it and the
+ * copyset, exact, agrees.
  *
  * Failures: a node that fails takes the pages it owned with it. Faults on
  * them fail with -EHOSTDOWN; no page is ever replaced by zeros. Pages whose
