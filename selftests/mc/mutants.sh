@@ -46,27 +46,28 @@ total=0
 ENGINE='kernel/copyset/copyset.c kernel/ivy/wire.c kernel/ivy/engine.c
 	kernel/ivy/invalidate.c kernel/ivy/failure.c'
 
-# Replay the engine fuzzer's seeds on the mutant in $dir; true if one fails.
-fuzz_catches() {
+# Build the engine fuzzer on the mutant in $dir and replay its seeds.
+fuzz_judge() {
 	# shellcheck disable=SC2086 # $ENGINE is a list of files
-	(cd "$dir" && clang -std=gnu11 -O1 -w -Iuapi -D_GNU_SOURCE \
+	if ! (cd "$dir" && clang -std=gnu11 -O1 -w -Iuapi -D_GNU_SOURCE \
 		-fsanitize=fuzzer -o fuzz_engine selftests/fuzz/fuzz_engine.c \
-		selftests/mc/cluster.c $ENGINE) >>"$dir/build.log" 2>&1 || return 1
-	! (cd "$dir" && ./fuzz_engine selftests/fuzz/corpus/engine/*) \
-		>"$dir/fuzz.log" 2>&1
+		selftests/mc/cluster.c $ENGINE) >"$dir/build.log" 2>&1; then
+		echo "not ok $total mutant $name: the fuzzer does not build (see $dir/build.log)"
+	elif (cd "$dir" && ./fuzz_engine selftests/fuzz/corpus/engine/*) \
+		>"$dir/fuzz.log" 2>&1; then
+		echo "not ok $total mutant $name ($what): NOT caught by the fuzz seeds"
+	else
+		why=$(grep -m1 'VIOLATION' "$dir/fuzz.log" |
+		      sed 's/^fuzz_engine: //')
+		echo "ok $total mutant $name ($what): caught by a fuzz seed: $why"
+	fi
 }
 
 # Build and run the model checker (or the fuzz seeds) on the mutant in $dir.
 judge() {
 	case " $FUZZ_JUDGED " in
 	*" $name "*)
-		if fuzz_catches; then
-			why=$(grep -m1 'VIOLATION' "$dir/fuzz.log" |
-			      sed 's/^fuzz_engine: //')
-			echo "ok $total mutant $name ($what): caught by a fuzz seed: $why"
-		else
-			echo "not ok $total mutant $name ($what): NOT caught by the fuzz seeds"
-		fi
+		fuzz_judge
 		return
 		;;
 	esac
