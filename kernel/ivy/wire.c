@@ -176,6 +176,13 @@ static enum gvm_wire_status wire_ranges(void *payload, u32 plen,
 	return GVM_WIRE_OK;
 }
 
+/* May a frame of @rule with @flags carry a page version? */
+static bool wire_version_ok(const struct wire_rule *rule, u16 flags)
+{
+	return rule->version == VER_USED ||
+	       (rule->version == VER_HAVE && (flags & GVM_F_HAVE));
+}
+
 enum gvm_wire_status gvm_wire_decode(void *buf, size_t len,
 				     const struct gvm_wire_limits *lim,
 				     struct gvm_msg *m)
@@ -213,10 +220,7 @@ enum gvm_wire_status gvm_wire_decode(void *buf, size_t len,
 	/* No type takes two flags at once. */
 	if ((m->flags & ~rule->flags) || (m->flags & (m->flags - 1)))
 		return GVM_WIRE_EFLAGS;
-	if (rule->version == VER_HAVE && !(m->flags & GVM_F_HAVE) &&
-	    m->version)
-		return GVM_WIRE_ERESERVED;
-	if (h->reserved || (!rule->version && m->version) ||
+	if (h->reserved || (m->version && !wire_version_ok(rule, m->flags)) ||
 	    (!rule->page && m->pfn))
 		return GVM_WIRE_ERESERVED;
 	if ((rule->txid == TX_REQUIRED && !m->txid) ||
