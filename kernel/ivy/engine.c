@@ -260,7 +260,8 @@ static void ivy_request_done(struct gvm_ivy *ivy, u64 pfn, int err)
 	ivy_complete(ivy, pfn, err);
 }
 
-int gvm_ivy_fault(struct gvm_ivy *ivy, u64 pfn, bool write)
+/* Ask for @pfn unless the copy will do or is asked for; *@asked counts. */
+static int ivy_want(struct gvm_ivy *ivy, u64 pfn, bool write, u64 *asked)
 {
 	struct gvm_ivy_page *pg;
 
@@ -277,14 +278,32 @@ int gvm_ivy_fault(struct gvm_ivy *ivy, u64 pfn, bool write)
 		return GVM_IVY_WAIT;
 	pg->want = write ? GVM_WANT_WRITE : GVM_WANT_READ;
 	pg->inv_floor = 0;
-	if (ivy->stats) {
-		if (write)
-			ivy->stats->write_faults++;
-		else
-			ivy->stats->read_faults++;
-	}
+	if (asked)
+		(*asked)++;
 	ivy_request(ivy, pfn);
-	return GVM_IVY_WAIT;
+	return GVM_IVY_ASKED;
+}
+
+int gvm_ivy_fault(struct gvm_ivy *ivy, u64 pfn, bool write)
+{
+	u64 *asked = NULL;
+	int ret;
+
+	if (ivy->stats)
+		asked = write ? &ivy->stats->write_faults :
+				&ivy->stats->read_faults;
+	ret = ivy_want(ivy, pfn, write, asked);
+	return ret == GVM_IVY_ASKED ? GVM_IVY_WAIT : ret;
+}
+
+/*
+ * A read copy of @pfn that no fault waits for yet (read-ahead): its answer
+ * completes nobody, and a fault that comes meanwhile waits for it.
+ */
+int gvm_ivy_read_ahead(struct gvm_ivy *ivy, u64 pfn)
+{
+	return ivy_want(ivy, pfn, false,
+			ivy->stats ? &ivy->stats->read_ahead : NULL);
 }
 
 /*

@@ -173,6 +173,7 @@ struct gvm_ivy_ops {
 
 struct gvm_ivy_stats {
 	u64 read_faults, write_faults;	/* faults that sent a request */
+	u64 read_ahead;			/* read copies asked for ahead */
 	u64 sent[__GVM_MSG_MAX];	/* messages to other nodes, by type */
 	u64 received[__GVM_MSG_MAX];
 	u64 invalidations;		/* local copies dropped by INV */
@@ -224,6 +225,7 @@ struct gvm_ivy {
 };
 
 #define GVM_IVY_WAIT	1	/* gvm_ivy_fault(): wait for COMPLETE */
+#define GVM_IVY_ASKED	2	/* gvm_ivy_read_ahead(): asked just now */
 
 int gvm_ivy_cfg_check(const struct gvm_ivy_cfg *cfg);
 size_t gvm_ivy_mem_size(const struct gvm_ivy_cfg *cfg);
@@ -233,6 +235,7 @@ int gvm_ivy_init(struct gvm_ivy *ivy, const struct gvm_ivy_cfg *cfg,
 void gvm_ivy_destroy(struct gvm_ivy *ivy);
 
 int gvm_ivy_fault(struct gvm_ivy *ivy, u64 pfn, bool write);
+int gvm_ivy_read_ahead(struct gvm_ivy *ivy, u64 pfn);
 int gvm_ivy_ask_again(struct gvm_ivy *ivy, u64 pfn, u32 home);
 int gvm_ivy_recv(struct gvm_ivy *ivy, const struct gvm_msg *m);
 int gvm_ivy_timer(struct gvm_ivy *ivy, enum gvm_timer timer, u64 pfn,

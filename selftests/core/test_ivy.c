@@ -113,6 +113,45 @@ TEST(read_fault_takes_three_messages)
 	EXPECT_STREQ("", cl_error);
 }
 
+/* Read-ahead: asked once, waited for by nobody, joined by a fault. */
+TEST(read_ahead_asks_once_and_a_fault_joins_it)
+{
+	struct gvm_ivy *ivy;
+
+	setup(3, 2, 8, 0, 8);
+	ivy = &S.node[2].ivy;
+	EXPECT_EQ(GVM_IVY_ASKED, gvm_ivy_read_ahead(ivy, 1));
+	EXPECT_EQ(GVM_IVY_WAIT, gvm_ivy_read_ahead(ivy, 1));	/* in flight */
+	EXPECT_EQ(-EINVAL, gvm_ivy_read_ahead(ivy, 2));
+	EXPECT_EQ(1, sent(GVM_MSG_READ_REQ));
+	/* A fault on it meanwhile waits for that answer, asks nothing. */
+	ASSERT_LE(0, access_page(2, false, 1));
+	EXPECT_EQ(3, sent_total());
+	EXPECT_EQ(1, S.node[2].ops_done);
+	EXPECT_EQ(S.latest[1], S.node[2].value[1]);
+	EXPECT_EQ(1, cl_stats()->read_ahead);
+	EXPECT_EQ(0, cl_stats()->read_faults);
+	EXPECT_EQ(0, gvm_ivy_read_ahead(ivy, 1));		/* here */
+	EXPECT_STREQ("", cl_error);
+}
+
+/* A copy read ahead is a sharer's copy like any: a write takes it. */
+TEST(read_ahead_copy_is_invalidated_by_a_write)
+{
+	setup(3, 2, 8, 0, 8);
+	EXPECT_EQ(GVM_IVY_ASKED, gvm_ivy_read_ahead(&S.node[2].ivy, 1));
+	ASSERT_LE(0, run());
+	EXPECT_EQ(GVM_PG_SHARED, pg(2, 1)->state);
+	EXPECT_EQ(0, S.node[2].ops_done);
+	EXPECT_TRUE(gvm_copyset_test(&pg(0, 1)->cs, &S.node[0].ivy.cs, 2));
+	ASSERT_LE(0, access_page(1, true, 1));
+	EXPECT_EQ(GVM_PG_INVALID, pg(2, 1)->state);
+	EXPECT_EQ(GVM_PG_EXCLUSIVE, pg(1, 1)->state);
+	ASSERT_LE(0, access_page(2, false, 1));
+	EXPECT_EQ(S.latest[1], S.node[2].value[1]);
+	EXPECT_STREQ("", cl_error);
+}
+
 TEST(read_fault_home_is_owner_takes_two)
 {
 	setup(3, 2, 8, 0, 8);

@@ -58,6 +58,7 @@ static void pick_config(const u8 *d, struct cl_config *c)
 	c->pages = 1 + d[1] % CL_MAX_PAGES;
 	c->ops = 1 + d[2] % 4;
 	c->crash = d[3] & 1;
+	c->ahead = (d[3] >> 1) & 3;
 	c->refaults = d[4] & 1;
 	c->replay = (d[4] >> 1) & 1;
 	c->reask = (d[4] >> 2) & 3;
@@ -70,9 +71,9 @@ static void pick_config(const u8 *d, struct cl_config *c)
 static void print_config(void)
 {
 	fprintf(stderr,
-		"config: nodes=%u pages=%u ops=%u crash=%u refaults=%u replay=%u reask=%u inv_flat=%u inv_split=%u nwaiters=%u initial_owner=%u\n",
+		"config: nodes=%u pages=%u ops=%u crash=%u refaults=%u replay=%u reask=%u ahead=%u inv_flat=%u inv_split=%u nwaiters=%u initial_owner=%u\n",
 		cfg.nodes, cfg.pages, cfg.ops, cfg.crash, cfg.refaults,
-		cfg.replay, cfg.reask, cfg.inv_flat, cfg.inv_split,
+		cfg.replay, cfg.reask, cfg.ahead, cfg.inv_flat, cfg.inv_split,
 		cfg.nwaiters, cfg.initial_owner);
 }
 

@@ -2,7 +2,9 @@
 /*
  * The cluster harness: transitions and invariants. See cluster.h.
  */
+#include <assert.h>
 #include <stdarg.h>
+
 #include "cluster.h"
 
 struct cl_config cl_cfg;
@@ -293,6 +295,7 @@ int cl_enabled(const struct cl_state *s, struct cl_trans *t)
 	int n = 0;
 
 #define ADD(k, x, y) do {						\
+		assert(n < CL_MAX_TRANS);				\
 		t[n].kind = (k);					\
 		t[n].a = (x);						\
 		t[n].b = (y);						\
@@ -352,6 +355,17 @@ int cl_enabled(const struct cl_state *s, struct cl_trans *t)
 				if (!s->node[i].crashed && pg->want &&
 				    !(pg->flags & GVM_PGF_RETRY))
 					ADD(CL_T_ASK, i, p);
+			}
+	/* A read-ahead costs as much as a request sent again. */
+	if (s->aheads < cl_cfg.ahead && cl_room(s, 3))
+		for (i = 0; i < cl_cfg.nodes; i++)
+			for (p = 0; p < cl_cfg.pages; p++) {
+				const struct gvm_ivy_page *pg =
+					&s->node[i].ivy.pages[p];
+
+				if (!s->node[i].crashed && !pg->want &&
+				    pg->state == GVM_PG_INVALID)
+					ADD(CL_T_AHEAD, i, p);
 			}
 #undef ADD
 	return n;
@@ -560,6 +574,13 @@ int cl_apply(struct cl_state *s, const struct cl_trans *t)
 			cl_fail("node %u: ask_again(%u) returned %d", t->a,
 				t->b, r);
 		break;
+	case CL_T_AHEAD:
+		s->aheads++;
+		r = gvm_ivy_read_ahead(&n->ivy, t->b);
+		if (r != GVM_IVY_ASKED)
+			cl_fail("node %u: read_ahead(%u) returned %d", t->a,
+				t->b, r);
+		break;
 	default:
 		cl_fail("bad transition %u", t->kind);
 	}
@@ -732,6 +753,9 @@ void cl_describe(const struct cl_state *s, const struct cl_trans *t,
 	case CL_T_ASK:
 		snprintf(buf, len, "node %u asks again for page %u", t->a,
 			 t->b);
+		break;
+	case CL_T_AHEAD:
+		snprintf(buf, len, "node %u reads page %u ahead", t->a, t->b);
 		break;
 	default:
 		snprintf(buf, len, "?");

@@ -85,7 +85,8 @@ struct cl_state {
 	u8 ops_total;
 	u8 replayed;			/* a CL_T_REPLAY happened */
 	u8 reasked;			/* CL_T_ASKs so far */
-	u8 pad[4];
+	u8 aheads;			/* CL_T_AHEADs so far */
+	u8 pad[3];
 	/* timer firings with nothing in flight since the last access done */
 	u8 stuck[CL_MAX_NODES][CL_MAX_PAGES][GVM_TIMER_REQUEST];
 };
@@ -116,6 +117,12 @@ struct cl_config {
 	 * request sent again while the first may still be on its way.
 	 */
 	u32 reask;
+	/*
+	 * A node may ask for a read copy that no access of its waits for
+	 * (gvm_ivy_read_ahead()) this many times, anywhere; an access may
+	 * then find it, or wait for it.
+	 */
+	u32 ahead;
 };
 
 enum cl_kind {
@@ -127,13 +134,14 @@ enum cl_kind {
 	CL_T_DOWN,		/* node a learns that b failed */
 	CL_T_REPLAY,		/* node a replays the failure to node b */
 	CL_T_ASK,		/* node a asks again for page b */
+	CL_T_AHEAD,		/* node a reads page b ahead */
 };
 
 struct cl_trans {
 	u8 kind, a, b;
 };
 
-#define CL_MAX_TRANS	96
+#define CL_MAX_TRANS	160
 
 /*
  * A livelock: with nothing in flight and no progress (an access done, a

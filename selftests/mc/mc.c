@@ -48,6 +48,11 @@ static const struct mc_config configs[] = {
 	  { .nodes = 4, .pages = 1, .ops = 1, .crash = 1, .inv_flat = 8 } },
 	{ "4n2p-fail", "4 nodes x 2 pages, one access each, one node fails anywhere",
 	  { .nodes = 4, .pages = 2, .ops = 1, .crash = 1, .inv_flat = 8 } },
+	{ "3n1p-ahead", "3 nodes x 1 page, two accesses, read ahead twice anywhere",
+	  { .nodes = 3, .pages = 1, .ops = 2, .inv_flat = 8, .ahead = 2 } },
+	{ "3n1p-ahead-fail", "3 nodes x 1 page, one access each, read ahead once, one node fails anywhere",
+	  { .nodes = 3, .pages = 1, .ops = 1, .crash = 1, .inv_flat = 8,
+	    .ahead = 1 } },
 	{ "2n2p-queue", "2 nodes x 2 pages, three accesses, one-slot home queue",
 	  { .nodes = 2, .pages = 2, .ops = 3, .inv_flat = 8, .nwaiters = 1 } },
 };
