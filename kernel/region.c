@@ -43,7 +43,7 @@ static void gvm_ivy_free(void *p, size_t bytes)
  * Every holder of r->lock lets go here: frames the engine sent under it
  * go out now (gvm_push()).
  */
-static void gvm_region_unlock(struct gvm_region *r)
+void gvm_region_unlock(struct gvm_region *r)
 {
 	mutex_unlock(&r->lock);
 	gvm_push(r->domain);
@@ -423,6 +423,15 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 			xa_store(&r->asked, pfn, xa_mk_value(local_clock()),
 				 GFP_KERNEL);
 			clear_bit(pfn, r->fetched);
+		} else if (!write && !xa_load(&r->asked, pfn) &&
+			   r->ivy.pages[pfn].want == GVM_WANT_READ) {
+			/*
+			 * Asked for by read-ahead, not by a fault: this one
+			 * waits for that answer and counts as its asker.
+			 */
+			xa_store(&r->asked, pfn, xa_mk_value(local_clock()),
+				 GFP_KERNEL);
+			atomic64_inc(&r->st[GVM_RSTAT_READ_FAULTS]);
 		}
 		ret = gvm_ivy_fault(&r->ivy, pfn, write);
 		gvm_region_drain(r);
@@ -732,7 +741,8 @@ void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat,
 	for (i = 0; i < GVM_LAT_BUCKETS; i++)
 		lat[i] = atomic64_read(&r->lat[i]);
 	mutex_lock(&r->lock);
-	st[GVM_RSTAT_READ_FAULTS] = s->read_faults;
+	st[GVM_RSTAT_READ_FAULTS] += s->read_faults;
+	st[GVM_RSTAT_READ_AHEAD] = s->read_ahead;
 	st[GVM_RSTAT_WRITE_FAULTS] = s->write_faults;
 	st[GVM_RSTAT_INV_SENT] = s->sent[GVM_MSG_INV];
 	st[GVM_RSTAT_INV_RECEIVED] = s->invalidations;
@@ -1193,6 +1203,8 @@ static struct gvm_region *gvm_region_new(struct gvm_domain *d, u64 npages)
 	xa_init(&r->timers);
 	xa_init(&r->asked);
 	xa_init(&r->doomed);
+	r->ra_next = U64_MAX;
+	r->ra_mark = U64_MAX;
 	for (k = 0; k < GVM_NTIMERS; k++)
 		INIT_LIST_HEAD(&r->tq[k]);
 	INIT_DELAYED_WORK(&r->timer_work, gvm_timer_work);

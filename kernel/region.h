@@ -120,6 +120,15 @@ struct gvm_region {
 	struct work_struct down_work;
 	struct xarray doomed;		/* failed members to tell; d->lock */
 
+	/*
+	 * Read-ahead (region_ahead.c), under the lock; ra_next and ra_mark
+	 * are read, and ra_next written, without it too (only a hint).
+	 */
+	u64 ra_next;			/* the page a stream reads next */
+	u64 ra_mark;			/* its fault asks the next window */
+	u64 ra_end;			/* the page after the last window */
+	u32 ra_size;			/* pages in the last window */
+
 	atomic64_t pages;		/* allocated on this node */
 	atomic64_t st[__GVM_RSTAT_MAX];	/* the glue's share of the counters */
 	atomic64_t lat[GVM_LAT_BUCKETS];
@@ -149,6 +158,7 @@ void gvm_region_fail_keep(struct gvm_region *r, u64 pfn, int err);
 int gvm_region_fail_take(struct gvm_region *r, u64 pfn);
 void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat,
 		      char *conflict);
+void gvm_region_unlock(struct gvm_region *r);
 /* For region_attach.c, with r->lock held. */
 #define GVM_PFN_ALL	U64_MAX
 void gvm_fault_complete(struct gvm_region *r, u64 pfn, int err);
@@ -160,6 +170,10 @@ void gvm_region_ask_again(struct gvm_region *r, u32 node);
 /* region_attach.c */
 void gvm_region_attach(struct gvm_region *r);
 void gvm_region_attach_recv(struct gvm_region *r, const struct gvm_msg *m);
+
+/* region_ahead.c */
+void gvm_region_read_ahead(struct gvm_region *r, u64 pfn, bool asked,
+			   unsigned long vm_flags);
 
 /* region_map.c */
 int gvm_map_init(void);

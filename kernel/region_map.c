@@ -202,6 +202,9 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 		if (!(vmf->flags & FAULT_FLAG_TRIED) &&
 		    !test_and_clear_bit(pfn, r->fetched))
 			atomic64_inc(&r->st[GVM_RSTAT_LOCAL_FAULTS]);
+		if (!write)
+			gvm_region_read_ahead(r, pfn, false,
+					      vmf->vma->vm_flags);
 		return 0;
 	}
 	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY))
@@ -214,6 +217,10 @@ static vm_fault_t gvm_fault_unlocked(struct vm_fault *vmf,
 	err = gvm_region_acquire(r, pfn, write, &asked);
 	if (!gvm_acquire_asked(err))
 		return err ? gvm_fault_errno(err) : 0;
+	/* Its own page asked first, the next ones follow it out. */
+	if (!write)
+		gvm_region_read_ahead(r, pfn, err == -EAGAIN,
+				      vmf->vma->vm_flags);
 	/*
 	 * The answer may be in already: where the other node shares our
 	 * CPU, its work (woken by the ask going out) preempts us and runs

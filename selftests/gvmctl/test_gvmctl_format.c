@@ -381,7 +381,7 @@ TEST_F(domain7, text_region_wraps)
 		"read faults", "write faults", "local faults", "pages in",
 		"pages out", "invalidations sent", "invalidations received",
 		"retries", "timeouts", "fault failures", "pages lost", "stale",
-		"protocol errors", "takeovers",
+		"protocol errors", "takeovers", "read ahead",
 	};
 	struct gvm_region_info *r = &self->regions[0];
 	char *out, *line, *save = NULL, want[64];
@@ -459,8 +459,8 @@ TEST_F(domain7, json_regions)
 {
 	static const char want[] =
 		"      \"regions\": [\n"
-		"        {\"id\": 1, \"bytes\": 67108864, \"owner\": 0, \"members\": 3, \"pages\": 1200, \"conflict\": null, \"stats\": {\"read_faults\": 12, \"write_faults\": 3, \"local_faults\": 40, \"pages_in\": 15, \"pages_out\": 2, \"inv_sent\": 0, \"inv_received\": 5, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 7, \"protocol_errors\": 0, \"takeovers\": 0}, \"fault_latency\": [0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]},\n"
-		"        {\"id\": 2, \"bytes\": 4096, \"owner\": null, \"members\": 0, \"pages\": 0, \"conflict\": null, \"stats\": {\"read_faults\": 0, \"write_faults\": 0, \"local_faults\": 0, \"pages_in\": 0, \"pages_out\": 0, \"inv_sent\": 0, \"inv_received\": 0, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 0, \"protocol_errors\": 0, \"takeovers\": 0}, \"fault_latency\": [" LAT0 "]}\n"
+		"        {\"id\": 1, \"bytes\": 67108864, \"owner\": 0, \"members\": 3, \"pages\": 1200, \"conflict\": null, \"stats\": {\"read_faults\": 12, \"write_faults\": 3, \"local_faults\": 40, \"pages_in\": 15, \"pages_out\": 2, \"inv_sent\": 0, \"inv_received\": 5, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 7, \"protocol_errors\": 0, \"takeovers\": 0, \"read_ahead\": 0}, \"fault_latency\": [0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]},\n"
+		"        {\"id\": 2, \"bytes\": 4096, \"owner\": null, \"members\": 0, \"pages\": 0, \"conflict\": null, \"stats\": {\"read_faults\": 0, \"write_faults\": 0, \"local_faults\": 0, \"pages_in\": 0, \"pages_out\": 0, \"inv_sent\": 0, \"inv_received\": 0, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 0, \"protocol_errors\": 0, \"takeovers\": 0, \"read_ahead\": 0}, \"fault_latency\": [" LAT0 "]}\n"
 		"      ]\n"
 		"    }\n"
 		"  ]\n"

@@ -141,6 +141,9 @@ TEST_F(dsm, written_on_one_read_on_all)
 	uint8_t want[PAGE];
 	int p, n;
 
+	/* Fault by fault, as counted below: no read-ahead. */
+	for (n = 1; n < NODES; n++)
+		ASSERT_EQ(0, madvise(mem[n], BYTES, MADV_RANDOM));
 	for (p = 0; p < 16; p++)
 		memset(mem[0] + p * PAGE, p + 1, PAGE);
 	for (p = 0; p < 16; p++) {
@@ -176,6 +179,75 @@ TEST_F(dsm, written_on_one_read_on_all)
 		EXPECT_EQ(gvm_faults_asked(&dump.e[0]),
 			  gvm_faults_timed(&dump.e[0])) TH_LOG("node %d", n);
 	}
+}
+
+/* ---- read-ahead ------------------------------------------------------- */
+
+#define RA_FIRST	200
+#define RA_PAGES	256
+
+static uint64_t ra_stamp(int page, int round)
+{
+	return 0xa4ead00000000000ULL | (uint64_t)round << 32 | page;
+}
+
+static void ra_counts(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(dsm) * self, int n, uint64_t *ahead,
+		      uint64_t *faults)
+{
+	ASSERT_EQ(0, gvm_regions(&self->g[n], DOMAIN, &dump));
+	ASSERT_EQ(1, dump.n);
+	*ahead = dump.e[0].rstats[GVM_RSTAT_READ_AHEAD];
+	*faults = dump.e[0].rstats[GVM_RSTAT_READ_FAULTS] +
+		  dump.e[0].rstats[GVM_RSTAT_LOCAL_FAULTS];
+	/* A fault that waited for a read-ahead is timed as any other. */
+	EXPECT_EQ(gvm_faults_asked(&dump.e[0]), gvm_faults_timed(&dump.e[0]))
+		TH_LOG("node %d", n);
+	EXPECT_EQ(0, dump.e[0].rstats[GVM_RSTAT_FAULT_FAILS]);
+}
+
+TEST_F(dsm, sequential_reads_are_read_ahead_and_stay_coherent)
+{
+	uint64_t ahead, faults, ahead2, faults2;
+	int p, round;
+
+	for (round = 0; round < 2; round++) {
+		/* Node 0 (the owner) writes; node 1 reads front to back. */
+		for (p = RA_FIRST; p < RA_FIRST + RA_PAGES; p++)
+			*word(0, p, 3) = ra_stamp(p, round);
+		for (p = RA_FIRST; p < RA_FIRST + RA_PAGES; p++)
+			ASSERT_EQ(ra_stamp(p, round), *word(1, p, 3))
+				TH_LOG("round %d page %d", round, p);
+	}
+	/*
+	 * Most pages were asked for before their fault, both times: the
+	 * second round read again what node 0's writes took away. Each
+	 * fault is counted once, asked, joined or found.
+	 */
+	ra_counts(_metadata, self, 1, &ahead, &faults);
+	EXPECT_LE(RA_PAGES, ahead);
+	EXPECT_EQ(2 * RA_PAGES, faults);
+	gvm_report("node 1 read %d pages twice: %llu of them read ahead\n",
+		   RA_PAGES, (unsigned long long)ahead);
+
+	/* A copy read ahead, touched or not, is taken by a write. */
+	for (p = 1000; p < 1003; p++)
+		ASSERT_EQ(0, *word(1, p, 0));
+	ra_counts(_metadata, self, 1, &ahead2, &faults2);
+	ASSERT_LT(ahead, ahead2);
+	*word(2, 1004, 0) = 77;
+	*word(2, 1002, 0) = 78;
+	EXPECT_EQ(77, *word(1, 1004, 0));
+	EXPECT_EQ(78, *word(1, 1002, 0));
+
+	/* MADV_RANDOM: each fault asks for its page alone. */
+	ra_counts(_metadata, self, 2, &ahead, &faults);
+	ASSERT_EQ(0, madvise(mem[2], BYTES, MADV_RANDOM));
+	for (p = 2000; p < 2064; p++)
+		ASSERT_EQ(0, *word(2, p, 0));
+	ra_counts(_metadata, self, 2, &ahead2, &faults2);
+	EXPECT_EQ(ahead, ahead2);
+	EXPECT_EQ(faults + 64, faults2);
 }
 
 /* ---- atomics ---------------------------------------------------------- */

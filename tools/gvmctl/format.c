@@ -82,6 +82,7 @@ static const struct {
 	[GVM_RSTAT_STALE] = { "stale", "stale" },
 	[GVM_RSTAT_PROTOCOL_ERRORS] = { "protocol errors", "protocol_errors" },
 	[GVM_RSTAT_TAKEOVERS] = { "takeovers", "takeovers" },
+	[GVM_RSTAT_READ_AHEAD] = { "read ahead", "read_ahead" },
 };
 /* A counter added to giantvm.h needs its names here. */
 _Static_assert(ARRAY_SIZE(rstats) == __GVM_RSTAT_MAX,

@@ -376,6 +376,7 @@ enum gvm_rstat {
 	GVM_RSTAT_STALE,		/* messages ignored as stale */
 	GVM_RSTAT_PROTOCOL_ERRORS,	/* messages that broke the protocol */
 	GVM_RSTAT_TAKEOVERS,		/* pages taken from a detaching node */
+	GVM_RSTAT_READ_AHEAD,		/* read copies asked for ahead */
 	__GVM_RSTAT_MAX
 };
 #define GVM_RSTAT_MAX (__GVM_RSTAT_MAX - 1)
