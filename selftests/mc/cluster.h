@@ -26,7 +26,8 @@
  */
 #define CL_CHAN_CAP	16
 #define CL_MAX_RANGES	4
-#define CL_MAX_TIMERS	6
+/* One per kind and page, as the glue keeps them: read-ahead arms many. */
+#define CL_MAX_TIMERS	(GVM_TIMER_REQUEST * CL_MAX_PAGES)
 #define CL_ENGINE_MEM	1024
 #define CL_POISON	0xee	/* contents of an invalidated local copy */
 
