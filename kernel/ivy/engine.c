@@ -166,6 +166,10 @@ int gvm_ivy_init(struct gvm_ivy *ivy, const struct gvm_ivy_cfg *cfg,
 	u32 i;
 	int ret;
 
+	/* A relay counts nodes in u16; clearing it clears the whole union. */
+	BUILD_BUG_ON(GVM_MAX_NODES > (u16)~0U);
+	BUILD_BUG_ON(sizeof(struct gvm_ivy_round) >
+		     sizeof(struct gvm_ivy_relay));
 	ret = gvm_ivy_cfg_check(cfg);
 	if (ret)
 		return ret;

@@ -152,6 +152,12 @@ static void ivy_round_send(struct gvm_ivy *ivy, u64 pfn)
 		ivy_round_finish(ivy, pfn);
 }
 
+static void ivy_relay_clear(struct gvm_ivy_page *pg)
+{
+	pg->flags &= ~GVM_PGF_RELAY;
+	memset(&pg->relay, 0, sizeof(pg->relay));
+}
+
 /*
  * A write for @req (maybe ourselves): invalidate, then hand over. @have:
  * @req said it holds our version of the page.
@@ -161,6 +167,11 @@ void ivy_round_start(struct gvm_ivy *ivy, u64 pfn, u32 req, u64 txid,
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
 
+	/*
+	 * A relay left from an abandoned round of an older version (ours is
+	 * newer than any live round's): its acks would be stale anyway.
+	 */
+	ivy_relay_clear(pg);
 	pg->flags |= GVM_PGF_ROUND | (have ? GVM_PGF_HAVE : 0);
 	pg->round.req = req;
 	pg->round.txid = txid;
@@ -187,7 +198,7 @@ void ivy_round_restart(struct gvm_ivy *ivy, u64 pfn)
 static void ivy_round_clear(struct gvm_ivy_page *pg)
 {
 	pg->flags &= ~(GVM_PGF_ROUND | GVM_PGF_HAVE);
-	memset(&pg->round, 0, sizeof(pg->round));
+	memset(&pg->relay, 0, sizeof(pg->relay));	/* all of the union */
 }
 
 /*
@@ -243,12 +254,6 @@ void ivy_round_finish(struct gvm_ivy *ivy, u64 pfn)
 }
 
 /* ---- sharers and relays ----------------------------------------------- */
-
-static void ivy_relay_clear(struct gvm_ivy_page *pg)
-{
-	pg->flags &= ~GVM_PGF_RELAY;
-	memset(&pg->relay, 0, sizeof(pg->relay));
-}
 
 /* @failed may sit in our subtree: tell the parent, who tells the owner. */
 void ivy_relay_fail(struct gvm_ivy *ivy, u64 pfn, u32 failed)

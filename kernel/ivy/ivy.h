@@ -85,24 +85,28 @@ struct gvm_ivy_page {
 	u64 dir_version;	/* version the owner last reported */
 	u32 q_head, q_tail;	/* waiting requests (waiter index + 1) */
 
-	/* owner: the invalidation round for a write */
-	struct gvm_ivy_round {
-		u64 id;
-		u64 txid;	/* the requester's transaction */
-		u32 req;	/* the requester */
-		u32 acks;	/* acks outstanding */
-	} round;
-
-	/* relay: someone's round passing through us */
-	struct gvm_ivy_relay {
-		u64 id;
-		u64 version;	/* version the round invalidates */
-		u32 parent;
-		u32 acks;	/* acks outstanding */
-		u32 count;	/* nodes its INV covered */
-		u32 lo, hi;	/* span of its subtree's ids */
-		u32 reserved;
-	} relay;
+	/*
+	 * owner: the invalidation round for a write (GVM_PGF_ROUND), or relay:
+	 * someone's round passing through us (GVM_PGF_RELAY). Never both: only
+	 * a round older than our copy can be relayed once we own the page, so
+	 * a round starting drops such a relay.
+	 */
+	union {
+		struct gvm_ivy_round {
+			u64 id;
+			u64 txid;	/* the requester's transaction */
+			u32 req;	/* the requester */
+			u32 acks;	/* acks outstanding */
+		} round;
+		struct gvm_ivy_relay {
+			u64 id;
+			u64 version;	/* version the round invalidates */
+			u32 parent;
+			u16 acks;	/* acks outstanding, <= GVM_MAX_NODES */
+			u16 count;	/* nodes its INV covered */
+			u32 lo, hi;	/* span of its subtree's ids */
+		} relay;
+	};
 };
 
 /* A request waiting at a home for the page to become free. */
