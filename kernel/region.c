@@ -84,6 +84,8 @@ void gvm_fault_complete(struct gvm_region *r, u64 pfn, int err)
 		if (pfn == GVM_PFN_ALL || w->pfn == pfn) {
 			w->err = err;
 			WRITE_ONCE(w->done, true);
+			/* It is gone only after taking r->lock, which we hold. */
+			wake_up(&w->wq);
 			waited = true;
 		}
 	if (asked && !err) {
@@ -91,7 +93,6 @@ void gvm_fault_complete(struct gvm_region *r, u64 pfn, int err)
 		if (!waited)
 			set_bit(pfn, r->fetched);
 	}
-	wake_up_all(&r->wq);
 }
 
 static unsigned long gvm_timer_delay(struct gvm_region *r, u8 kind)
@@ -399,6 +400,7 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 	long left;
 	int ret;
 
+	init_waitqueue_head(&w.wq);
 	mutex_lock(&r->lock);
 	for (;;) {
 		bool asking = !r->ivy.pages[pfn].want;
@@ -451,7 +453,7 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 		}
 		if (ret == GVM_IVY_WAIT && !w.done) {
 			gvm_region_unlock(r);
-			left = wait_event_killable_timeout(r->wq,
+			left = wait_event_killable_timeout(w.wq,
 							   READ_ONCE(w.done),
 							   limit);
 			mutex_lock(&r->lock);

@@ -29,6 +29,11 @@
 /* A fault waiting for the engine to complete its page. */
 struct gvm_fault_wait {
 	struct list_head node;		/* in region->waits */
+	/*
+	 * Its own, so an answer wakes only the faults waiting for that page:
+	 * a read-ahead window's answers would each wake every waiting task.
+	 */
+	wait_queue_head_t wq;
 	u64 pfn;
 	int err;
 	bool done;
@@ -112,7 +117,7 @@ struct gvm_region {
 	struct gvm_fault_fail fails[GVM_FAULT_FAILS];
 	unsigned int fail_next;
 	struct list_head selfq;		/* struct gvm_selfmsg */
-	wait_queue_head_t wq;
+	wait_queue_head_t wq;		/* a detaching node waits for kicks */
 	struct xarray timers;		/* pfn << 2 | kind -> gvm_rtimer */
 	struct list_head tq[GVM_NTIMERS];	/* by expiry, per kind */
 	unsigned long timer_at;		/* when timer_work runs next */
