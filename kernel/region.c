@@ -243,6 +243,12 @@ void gvm_region_xmit(struct gvm_region *r, const struct gvm_msg *em)
 
 	if (r->conflict[0] && m.type != GVM_MSG_ATTACH)
 		return;
+	m.src_open = r->open_id;
+	if (!m.dst_open) {
+		int idx = gvm_region_index(r, m.dst);
+
+		m.dst_open = idx >= 0 ? r->peer_open[idx] : 0;
+	}
 	if ((m.type == GVM_MSG_DATA || m.type == GVM_MSG_GRANT) &&
 	    !(m.flags & GVM_F_NODATA) && m.dst != d->self) {
 		/* Nobody may write the page while its contents go out. */
@@ -629,6 +635,10 @@ void gvm_region_recv(struct gvm_region *r, const struct gvm_msg *m)
 		gvm_region_attach_recv(r, m);
 		goto out;
 	}
+	if (gvm_region_stale(r, m)) {
+		atomic64_inc(&r->st[GVM_RSTAT_STALE]);
+		goto out;
+	}
 	if (r->conflict[0] ||
 	    (m->type == GVM_MSG_HANDOFF && !gvm_region_take(r, m->pfn)))
 		goto out;
@@ -751,7 +761,7 @@ void gvm_region_stats(struct gvm_region *r, u64 *st, u64 *lat,
 	st[GVM_RSTAT_RETRIES] = s->retries;
 	st[GVM_RSTAT_TIMEOUTS] = s->timeouts;
 	st[GVM_RSTAT_PAGES_LOST] = s->pages_lost;
-	st[GVM_RSTAT_STALE] = s->stale;
+	st[GVM_RSTAT_STALE] += s->stale;
 	st[GVM_RSTAT_PROTOCOL_ERRORS] += s->protocol_errors;
 	st[GVM_RSTAT_TAKEOVERS] += s->received[GVM_MSG_HANDOFF];
 	strscpy(conflict, r->conflict, GVM_CONFLICT_MAX);
@@ -779,9 +789,14 @@ static int gvm_region_alloc(struct gvm_region *r, struct gvm_ivy_cfg *cfg)
 	r->scratch = gvm_alloc(d, GVM_IVY_SCRATCH_RANGES *
 			       sizeof(*r->scratch), GFP_KERNEL | __GFP_ZERO);
 	r->attached = bitmap_zalloc(r->nmembers, GFP_KERNEL);
+	r->peer_open = gvm_alloc(d, r->nmembers * sizeof(u32),
+				 GFP_KERNEL | __GFP_ZERO);
 	if (!r->ivy_mem || !r->valid || !r->writable || !r->fetched ||
-	    !r->scratch || !r->attached)
+	    !r->scratch || !r->attached || !r->peer_open)
 		return -ENOMEM;
+	do
+		r->open_id = get_random_u32();
+	while (!r->open_id);
 	r->mem_big = r->ivy_mem_size + 3 * words * sizeof(long);
 	atomic64_add(r->mem_big, &d->mem_bytes);
 	return gvm_ivy_init(&r->ivy, cfg, r->ivy_mem, &gvm_region_ivy_ops, r,
@@ -809,6 +824,7 @@ static void gvm_region_free(struct gvm_region *r)
 	kvfree(r->fetched);
 	xa_destroy(&r->asked);
 	bitmap_free(r->attached);
+	gvm_free(d, r->peer_open, r->nmembers * sizeof(u32));
 	gvm_free(d, r->scratch, GVM_IVY_SCRATCH_RANGES * sizeof(*r->scratch));
 	gvm_free(d, r->members, r->nmembers * sizeof(u32));
 	if (r->inode)

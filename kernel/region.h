@@ -97,6 +97,8 @@ struct gvm_region {
 	u32 nmembers;
 	u64 digest;			/* gvm_members_digest() of members */
 	unsigned long *attached;	/* by member: its ATTACH came */
+	u32 open_id;			/* this open's, on every frame */
+	u32 *peer_open;			/* by member: its open's, 0 unknown */
 	char conflict[GVM_CONFLICT_MAX];	/* "": in service */
 	/*
 	 * What the fault handlers may map, one bit per page: set when the
@@ -175,6 +177,7 @@ void gvm_region_ask_again(struct gvm_region *r, u32 node);
 /* region_attach.c */
 void gvm_region_attach(struct gvm_region *r);
 void gvm_region_attach_recv(struct gvm_region *r, const struct gvm_msg *m);
+bool gvm_region_stale(const struct gvm_region *r, const struct gvm_msg *m);
 
 /* region_ahead.c */
 void gvm_region_read_ahead(struct gvm_region *r, u64 pfn, bool asked,

@@ -26,13 +26,15 @@
 #include "netlink.h"
 #include "region.h"
 
-static void gvm_attach_send(struct gvm_region *r, u32 dst, u16 flags)
+/* To @dst's open @dst_open; 0: the one we know of, if any. */
+static void gvm_attach_send(struct gvm_region *r, u32 dst, u32 dst_open,
+			    u16 flags)
 {
 	struct gvm_msg m = {
 		.type = GVM_MSG_ATTACH, .flags = flags,
 		.domain = r->domain->id, .src = r->ivy.cfg.self, .dst = dst,
 		.region = r->id, .pfn = r->npages, .arg = r->owner,
-		.aux = r->nmembers, .txid = r->digest,
+		.aux = r->nmembers, .txid = r->digest, .dst_open = dst_open,
 	};
 
 	gvm_region_xmit(r, &m);
@@ -45,7 +47,25 @@ static void gvm_attach_tell_all(struct gvm_region *r, u16 flags)
 
 	for (i = 0; i < r->nmembers; i++)
 		if (r->members[i] != r->ivy.cfg.self)
-			gvm_attach_send(r, r->members[i], flags);
+			gvm_attach_send(r, r->members[i], 0, flags);
+}
+
+/*
+ * Is @m from or for another open of the region than those we know? For
+ * an earlier open of ours, or from another open of a member whose ATTACH
+ * we have: in flight when the region was closed everywhere and opened
+ * again under its id. Their answers must not match our requests. A
+ * member that has no ATTACH of ours yet sends none (dst_open 0) and is
+ * heard: its frames are current, we may just not have its ATTACH yet.
+ */
+bool gvm_region_stale(const struct gvm_region *r, const struct gvm_msg *m)
+{
+	int idx = gvm_region_index(r, m->src);
+
+	if (m->dst_open && m->dst_open != r->open_id)
+		return true;
+	return idx >= 0 && r->peer_open[idx] &&
+	       m->src_open != r->peer_open[idx];
 }
 
 /* With r->lock held, just opened: say so to every member. */
@@ -112,9 +132,14 @@ void gvm_region_attach_recv(struct gvm_region *r, const struct gvm_msg *m)
 	char why[GVM_CONFLICT_MAX];
 	int idx;
 
+	/* An answer to an earlier open of ours. */
+	if (m->dst_open && m->dst_open != r->open_id) {
+		atomic64_inc(&r->st[GVM_RSTAT_STALE]);
+		return;
+	}
 	if (r->conflict[0]) {
 		if (ask)
-			gvm_attach_send(r, m->src, GVM_F_BROKEN);
+			gvm_attach_send(r, m->src, m->src_open, GVM_F_BROKEN);
 		return;
 	}
 	if (m->flags & GVM_F_BROKEN) {
@@ -136,7 +161,7 @@ void gvm_region_attach_recv(struct gvm_region *r, const struct gvm_msg *m)
 	if (gvm_attach_differs(r, m, why, sizeof(why))) {
 		if (ask) {
 			gvm_attach_drop(r, m->src, why);
-			gvm_attach_send(r, m->src, 0);
+			gvm_attach_send(r, m->src, m->src_open, 0);
 		} else if (gvm_ivy_alive(&r->ivy, m->src) ||
 			   r->ivy.cfg.self > m->src) {
 			/* An answer: we opened last, or crossed and lost. */
@@ -159,14 +184,16 @@ void gvm_region_attach_recv(struct gvm_region *r, const struct gvm_msg *m)
 			 "node %u opened the region again after it left it or failed",
 			 m->src);
 		gvm_attach_drop(r, m->src, why);
-		gvm_attach_send(r, m->src, GVM_F_REFUSED);
+		gvm_attach_send(r, m->src, m->src_open, GVM_F_REFUSED);
 		return;
 	}
 	if (!test_and_set_bit(idx, r->attached)) {
+		/* Its frames from now on; those of other opens are stale. */
+		r->peer_open[idx] = m->src_open;
 		/* It may have opened after failures it did not hear of. */
 		gvm_ivy_member_opened(&r->ivy, m->src);
 		gvm_region_ask_again(r, m->src);
 	}
 	if (ask)
-		gvm_attach_send(r, m->src, 0);
+		gvm_attach_send(r, m->src, m->src_open, 0);
 }

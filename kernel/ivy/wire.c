@@ -215,6 +215,8 @@ enum gvm_wire_status gvm_wire_decode(void *buf, size_t len,
 	m->txid = le64_to_cpu(h->txid);
 	m->pfn = le64_to_cpu(h->pfn);
 	m->version = le64_to_cpu(h->pg_version);
+	m->src_open = le32_to_cpu(h->src_open);
+	m->dst_open = le32_to_cpu(h->dst_open);
 	plen = le32_to_cpu(h->payload_len);
 
 	/* No type takes two flags at once. */
@@ -250,7 +252,7 @@ enum gvm_wire_status gvm_wire_decode(void *buf, size_t len,
 		if (rule->page == PG_PAGE && lim->npages &&
 		    m->pfn >= lim->npages)
 			return GVM_WIRE_EPAGE;
-	} else if (m->region) {
+	} else if (m->region || m->src_open || m->dst_open) {
 		return GVM_WIRE_ERESERVED;
 	}
 
@@ -313,6 +315,8 @@ void gvm_wire_encode_hdr(const struct gvm_msg *m, struct gvm_wire_hdr *h)
 	h->txid = cpu_to_le64(m->txid);
 	h->pfn = cpu_to_le64(m->pfn);
 	h->pg_version = cpu_to_le64(m->version);
+	h->src_open = cpu_to_le32(m->src_open);
+	h->dst_open = cpu_to_le32(m->dst_open);
 }
 
 /* Returns the frame length, or -EMSGSIZE / -EINVAL. */

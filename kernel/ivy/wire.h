@@ -22,6 +22,7 @@ struct gvm_msg {
 	u64 txid;
 	u64 pfn;
 	u64 version;
+	u32 src_open, dst_open;		/* region frames: see the uapi */
 	u32 nranges;			/* INV payload */
 	struct gvm_range *ranges;
 	const void *page;		/* DATA/GRANT payload, GVM_PAGE_SIZE */

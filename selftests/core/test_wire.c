@@ -23,7 +23,8 @@ static struct gvm_msg valid(u8 type)
 	static struct gvm_range ranges[2] = { { 3, 2 }, { 10, 5 } };
 	struct gvm_msg m = {
 		.type = type, .domain = 9, .src = 1, .dst = 2, .region = 5,
-		.txid = 0x1234, .pfn = 42,
+		.txid = 0x1234, .pfn = 42, .src_open = 0x5eed0001,
+		.dst_open = 0x5eed0002,
 	};
 
 	switch (type) {
@@ -98,6 +99,8 @@ static struct gvm_msg valid(u8 type)
 	case GVM_MSG_LEAVE:
 		m.pfn = 0;
 		m.region = 0;
+		m.src_open = 0;
+		m.dst_open = 0;
 		if (type == GVM_MSG_HELLO_NACK)
 			m.arg = GVM_HELLO_NOT_MEMBER;
 		if (type == GVM_MSG_HEARTBEAT || type == GVM_MSG_LEAVE)
@@ -121,7 +124,7 @@ static enum gvm_wire_status decode(size_t len)
 
 TEST(layout)
 {
-	EXPECT_EQ(64, sizeof(struct gvm_wire_hdr));
+	EXPECT_EQ(72, sizeof(struct gvm_wire_hdr));
 	EXPECT_EQ(8, sizeof(struct gvm_wire_range));
 	EXPECT_EQ(GVM_PAGE_SIZE, GVM_INV_MAX_RANGES * 8);
 	EXPECT_GE(GVM_MAX_NODES, 10240);
@@ -147,6 +150,8 @@ TEST(every_type_round_trips)
 		EXPECT_EQ(m.txid, d.txid);
 		EXPECT_EQ(m.pfn, d.pfn);
 		EXPECT_EQ(m.version, d.version);
+		EXPECT_EQ(m.src_open, d.src_open);
+		EXPECT_EQ(m.dst_open, d.dst_open);
 		EXPECT_EQ(m.nranges, d.nranges);
 		EXPECT_EQ(!!m.page, !!d.page);
 		if (m.nranges) {
@@ -174,13 +179,16 @@ TEST(little_endian_on_the_wire)
 {
 	struct gvm_msg m = valid(GVM_MSG_FWD_WRITE);
 
-	ASSERT_EQ(64, encode(&m));
+	ASSERT_EQ(72, encode(&m));
 	EXPECT_EQ('G', buf[0]);
 	EXPECT_EQ('V', buf[1]);
 	EXPECT_EQ('M', buf[2]);
 	EXPECT_EQ('1', buf[3]);
 	EXPECT_EQ(0x34, buf[40]);	/* txid, low byte first */
 	EXPECT_EQ(0x12, buf[41]);
+	EXPECT_EQ(0x01, buf[64]);	/* src_open */
+	EXPECT_EQ(0x5e, buf[67]);
+	EXPECT_EQ(0x02, buf[68]);	/* dst_open */
 }
 
 TEST(peek_gives_frame_length)
@@ -209,7 +217,7 @@ TEST(encode_refuses_small_buffer_and_missing_page)
 /*
  * One malformed frame per row: a valid message of @type is encoded, then
  * the field @at is set to @value and the length changed by @dlen
- * (or set to 63 with @dlen = SHORT).
+ * (or set to one byte short of a header with @dlen = SHORT).
  */
 struct field {
 	u32 off, width;
@@ -235,7 +243,7 @@ static const struct bad bads[] = {
 	{ "short payload", GVM_MSG_DATA, H(reserved), 0, -1, GVM_WIRE_ETRUNC },
 	{ "bad magic", GVM_MSG_READ_REQ, H(magic), 0x314d5648, 0, GVM_WIRE_EMAGIC },
 	{ "bad version", GVM_MSG_READ_REQ, H(version), GVM_WIRE_VERSION + 1, 0, GVM_WIRE_EVERSION },
-	{ "bad header length", GVM_MSG_READ_REQ, H(hdr_len), 72, 0, GVM_WIRE_EHDRLEN },
+	{ "bad header length", GVM_MSG_READ_REQ, H(hdr_len), 64, 0, GVM_WIRE_EHDRLEN },
 	{ "type 0", GVM_MSG_READ_REQ, H(type), 0, 0, GVM_WIRE_ETYPE },
 	{ "type beyond max", GVM_MSG_READ_REQ, H(type), GVM_MSG_MAX + 1, 0, GVM_WIRE_ETYPE },
 	{ "NODATA on DATA", GVM_MSG_DATA, H(flags), GVM_F_NODATA, 0, GVM_WIRE_EFLAGS },
@@ -288,6 +296,8 @@ static const struct bad bads[] = {
 	{ "HELLO about a page", GVM_MSG_HELLO, H(pfn), 1, 0, GVM_WIRE_ERESERVED },
 	{ "HELLO_NACK without reason", GVM_MSG_HELLO_NACK, H(arg), 0, 0, GVM_WIRE_EARG },
 	{ "HELLO_NACK unknown reason", GVM_MSG_HELLO_NACK, H(arg), __GVM_HELLO_MAX, 0, GVM_WIRE_EARG },
+	{ "HELLO from an open of a region", GVM_MSG_HELLO, H(src_open), 1, 0, GVM_WIRE_ERESERVED },
+	{ "HEARTBEAT for an open of a region", GVM_MSG_HEARTBEAT, H(dst_open), 1, 0, GVM_WIRE_ERESERVED },
 	{ "HEARTBEAT with payload", GVM_MSG_HEARTBEAT, H(payload_len), 8, 8, GVM_WIRE_ELEN },
 	{ "LEAVE with txid", GVM_MSG_LEAVE, H(txid), 5, 0, GVM_WIRE_ETXID },
 	{ "empty range", GVM_MSG_INV, R(0, count), 0, 0, GVM_WIRE_ERANGE },
@@ -319,7 +329,10 @@ TEST(every_malformed_class_rejected)
 		len = elen;
 		ASSERT_EQ(GVM_WIRE_OK, decode(len)) TH_LOG("%s", bads[i].what);
 		poke(bads[i].at.off, bads[i].at.width, bads[i].value);
-		len = bads[i].dlen == SHORT ? 63 : len + bads[i].dlen;
+		if (bads[i].dlen == SHORT)
+			len = sizeof(struct gvm_wire_hdr) - 1;
+		else
+			len += bads[i].dlen;
 		EXPECT_EQ(bads[i].want, decode(len))
 			TH_LOG("%s: got \"%s\", want \"%s\"", bads[i].what,
 			       gvm_wire_strerror(decode(len)),

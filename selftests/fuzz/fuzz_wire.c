@@ -100,6 +100,7 @@ static void check_fields(const struct gvm_msg *m,
 	} else if (m->type >= GVM_MSG_HELLO) {
 		/* Transport frames: no page; a nonce on HELLO and its ACK. */
 		CHECK(!m->region && !m->pfn && !m->aux);
+		CHECK(!m->src_open && !m->dst_open);
 		CHECK(m->type == GVM_MSG_HELLO_NACK ?
 		      m->arg >= 1 && m->arg < __GVM_HELLO_MAX : !m->arg);
 		if (m->type == GVM_MSG_HELLO || m->type == GVM_MSG_HELLO_ACK)
@@ -225,6 +226,7 @@ static void check_same(const struct gvm_msg *a, const struct gvm_msg *b)
 	CHECK(a->arg == b->arg && a->aux == b->aux);
 	CHECK(a->txid == b->txid && a->pfn == b->pfn);
 	CHECK(a->version == b->version);
+	CHECK(a->src_open == b->src_open && a->dst_open == b->dst_open);
 	CHECK(a->nranges == b->nranges);
 	CHECK(!a->ranges == !b->ranges);
 	if (a->nranges)

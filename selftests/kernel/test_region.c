@@ -13,7 +13,8 @@
  * on, and a fault waiting for one holds up no mmap of its process; a node
  * that opens a region other than the others did (size, initial owner or
  * members), or again after leaving it, is refused loudly, and of two that
- * do so at the same moment exactly one; a home that opens a region late
+ * do so at the same moment exactly one; a region closed everywhere opens
+ * again under its id, afresh; a home that opens a region late
  * serves at once who asked it before; every bad ioctl and mmap is refused
  * with its errno.
  */
@@ -1262,6 +1263,43 @@ TEST_F(dsm, opening_again_after_detach_is_refused)
 	EXPECT_EQ(0xabd, *word(0, 5, 0));
 	ASSERT_EQ(0, gvm_regions(&self->g[0], DOMAIN, &dump));
 	EXPECT_EQ(0, dump.e[0].rstats[GVM_RSTAT_PAGES_LOST]);
+}
+
+/*
+ * Closed everywhere, a region may be opened again under its id: a new
+ * region, zero everywhere and coherent, which takes none of the former
+ * open's frames for its own (they name that open: test_transport).
+ */
+TEST_F(dsm, reopened_everywhere_under_its_id_starts_afresh)
+{
+	int n;
+
+	*word(1, 5, 0) = 0xabc;
+	*word(2, 6, 0) = 0xdef;
+	for (n = NODES - 1; n >= 0; n--) {
+		close_as(mem[n], NPAGES, self->fd[n]);
+		self->fd[n] = -1;
+	}
+	for (n = 0; n < NODES; n++) {
+		mem[n] = open_as(n, 1, NPAGES, GVM_NODE_NONE, &self->fd[n]);
+		ASSERT_NE(MAP_FAILED, mem[n]) TH_LOG("node %d", n);
+	}
+	for (n = 0; n < NODES; n++) {
+		EXPECT_EQ(0, *word(n, 5, 0)) TH_LOG("node %d", n);
+		EXPECT_EQ(0, *word(n, 6, 0)) TH_LOG("node %d", n);
+	}
+	*word(2, 5, 0) = 0x123;
+	EXPECT_EQ(0x123, *word(0, 5, 0));
+	EXPECT_EQ(0x123, *word(1, 5, 0));
+	*word(0, 5, 0) = 0x124;
+	EXPECT_EQ(0x124, *word(2, 5, 0));
+	EXPECT_EQ(0x124, *word(1, 5, 0));
+	for (n = 0; n < NODES; n++) {
+		ASSERT_EQ(0, gvm_regions(&self->g[n], DOMAIN, &dump));
+		ASSERT_EQ(1, dump.n);
+		EXPECT_STREQ("", dump.e[0].conflict) TH_LOG("node %d", n);
+		EXPECT_EQ(0, dump.e[0].rstats[GVM_RSTAT_FAULT_FAILS]);
+	}
 }
 
 static int create(struct gvm_region_create *rc)

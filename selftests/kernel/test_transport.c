@@ -24,6 +24,7 @@
 
 #define DOMAIN	31
 #define PORT	7700
+#define HDR	((int)sizeof(struct gvm_wire_hdr))
 
 static struct gvm_dump dump;
 
@@ -209,7 +210,7 @@ TEST_F(tp, hello_in_another_version)
 	ASSERT_LE(0, fd);
 	ASSERT_LT(0, gvm_wire_encode(&m, self->buf, sizeof(self->buf)));
 	((struct gvm_wire_hdr *)self->buf)->version = GVM_WIRE_VERSION + 1;
-	ASSERT_EQ(64, write(fd, self->buf, 64));
+	ASSERT_EQ(HDR, write(fd, self->buf, HDR));
 	ASSERT_EQ(0, recv_msg(fd, 2000, &nack, self->buf));
 	EXPECT_EQ(GVM_HELLO_VERSION, (int)nack.arg);
 	EXPECT_TRUE(closed(fd, 2000));
@@ -219,12 +220,12 @@ TEST_F(tp, hello_in_another_version)
 
 TEST_F(tp, garbage_and_oversize_frames)
 {
-	static const char junk[64] = "GET / HTTP/1.0\r\n\r\n";
+	static const char junk[HDR] = "GET / HTTP/1.0\r\n\r\n";
 	struct gvm_msg m = hello(1, 0, 77);
 	int fd = dial();
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(64, write(fd, junk, 64));
+	ASSERT_EQ(HDR, write(fd, junk, HDR));
 	EXPECT_TRUE(closed(fd, 2000));
 	close(fd);
 	EXPECT_EQ(GVM_HELLO_MALFORMED, refusal(&self->ev));
@@ -234,7 +235,7 @@ TEST_F(tp, garbage_and_oversize_frames)
 	ASSERT_LE(0, fd);
 	ASSERT_LT(0, gvm_wire_encode(&m, self->buf, sizeof(self->buf)));
 	((struct gvm_wire_hdr *)self->buf)->payload_len = htole32(1 << 20);
-	ASSERT_EQ(64, write(fd, self->buf, 64));
+	ASSERT_EQ(HDR, write(fd, self->buf, HDR));
 	EXPECT_TRUE(closed(fd, 2000));
 	close(fd);
 	EXPECT_EQ(GVM_HELLO_MALFORMED, refusal(&self->ev));
@@ -257,13 +258,13 @@ TEST_F(tp, welcome_heartbeats_and_leave)
 		.type = GVM_MSG_HEARTBEAT, .domain = DOMAIN, .src = 1,
 		.dst = 0,
 	};
-	uint8_t frames[3 * 64];
+	uint8_t frames[3 * HDR];
 	int fd = dial(), i, len = 0;
 
 	ASSERT_LE(0, fd);
 	/* Byte by byte: the receiver reassembles frames. */
 	ASSERT_LT(0, gvm_wire_encode(&m, self->buf, sizeof(self->buf)));
-	for (i = 0; i < 64; i++)
+	for (i = 0; i < HDR; i++)
 		ASSERT_EQ(1, write(fd, self->buf + i, 1));
 	ASSERT_EQ(0, recv_msg(fd, 2000, &ack, self->buf));
 	EXPECT_EQ(GVM_MSG_HELLO_ACK, ack.type);
@@ -414,6 +415,108 @@ TEST_F(tp, frames_wait_for_a_connection_that_never_connected)
 	close(cfd);
 	close(lfd);
 	close(fd);
+}
+
+/* The next frame on @fd within @ms that is not a heartbeat. */
+static int recv_busy(int fd, int ms, struct gvm_msg *m, uint8_t *buf)
+{
+	int ret;
+
+	do
+		ret = recv_msg(fd, ms, m, buf);
+	while (!ret && m->type == GVM_MSG_HEARTBEAT);
+	return ret;
+}
+
+/*
+ * Frames name the open of the region they come from and the one they are
+ * for. Member 1 (us) learns node 0's open from its ATTACH. A request for
+ * another open of node 0 is dropped, and so is one from another open of
+ * ours once node 0 has our ATTACH: frames still in flight when a region
+ * was closed everywhere and opened again under its id must not be taken
+ * for the new open's (a stale GRANT would make two owners). The current
+ * open's request is served, and the answer names both opens.
+ */
+TEST_F(tp, frames_of_other_opens_of_a_region_are_dropped)
+{
+	struct gvm_msg m = hello(1, 0, 78), got, req = {
+		.type = GVM_MSG_READ_REQ, .domain = DOMAIN, .src = 1,
+		.dst = 0, .region = 2, .src_open = 0x1111,
+	};
+	int fd = dial(), lfd = member_listen(), cfd = -1, rfd, i;
+	uint32_t open0;
+	uint64_t digest;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, send_msg(fd, &m));
+	ASSERT_EQ(0, recv_msg(fd, 2000, &got, self->buf));
+	ASSERT_EQ(GVM_MSG_HELLO_ACK, got.type);
+
+	/* Node 0 owns the region's pages and is page 0's home. */
+	rfd = gvm_region_open(DOMAIN, 2, 4 * 4096, 0);
+	ASSERT_LE(0, rfd) TH_LOG("region: %s", strerror(-rfd));
+	for (i = 0; i < 25 && cfd < 0; i++) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+		if (poll(&p, 1, 200) == 1)
+			cfd = accept(lfd, NULL, NULL);
+	}
+	ASSERT_LE(0, cfd) TH_LOG("node 0 did not connect");
+	ASSERT_EQ(0, recv_msg(cfd, 2000, &got, self->buf));
+	ASSERT_EQ(GVM_MSG_HELLO, got.type);
+	m.type = GVM_MSG_HELLO_ACK;
+	m.txid = got.txid;
+	ASSERT_EQ(0, send_msg(cfd, &m));
+	ASSERT_EQ(0, recv_busy(cfd, 2000, &got, self->buf));
+	ASSERT_EQ(GVM_MSG_ATTACH, got.type);
+	EXPECT_EQ(GVM_F_REPLY, got.flags);
+	EXPECT_EQ(0, got.dst_open);
+	open0 = got.src_open;
+	digest = got.txid;
+	ASSERT_NE(0, open0);
+
+	/* For another open of node 0: dropped. */
+	req.txid = 0x20000000001ULL;
+	req.dst_open = ~open0;
+	ASSERT_EQ(0, send_msg(fd, &req));
+	EXPECT_EQ(-ETIMEDOUT, recv_busy(cfd, 500, &got, self->buf))
+		TH_LOG("answered: %s", gvm_msg_name(got.type));
+
+	/* Our answer to node 0's ATTACH: node 0 knows our open now. */
+	m = (struct gvm_msg){
+		.type = GVM_MSG_ATTACH, .domain = DOMAIN, .src = 1, .dst = 0,
+		.region = 2, .pfn = 4, .arg = 0, .aux = 2, .txid = digest,
+		.src_open = 0x1111, .dst_open = open0,
+	};
+	ASSERT_EQ(0, send_msg(fd, &m));
+
+	/* From another open of ours: dropped. */
+	req.txid = 0x20000000002ULL;
+	req.src_open = 0x2222;
+	req.dst_open = open0;
+	ASSERT_EQ(0, send_msg(fd, &req));
+	EXPECT_EQ(-ETIMEDOUT, recv_busy(cfd, 500, &got, self->buf))
+		TH_LOG("answered: %s", gvm_msg_name(got.type));
+
+	/* Ours, current: served, to our open. */
+	req.txid = 0x20000000003ULL;
+	req.src_open = 0x1111;
+	ASSERT_EQ(0, send_msg(fd, &req));
+	ASSERT_EQ(0, recv_busy(cfd, 2000, &got, self->buf));
+	EXPECT_EQ(GVM_MSG_DATA, got.type);
+	EXPECT_EQ(0x20000000003ULL, got.txid);
+	EXPECT_EQ(open0, got.src_open);
+	EXPECT_EQ(0x1111, got.dst_open);
+
+	ASSERT_EQ(0, gvm_regions(&self->g, DOMAIN, &dump));
+	ASSERT_EQ(1, dump.n);
+	EXPECT_EQ(2, dump.e[0].rstats[GVM_RSTAT_STALE]);
+
+	close(cfd);
+	close(lfd);
+	close(fd);
+	close(rfd);
 }
 
 TEST_HARNESS_MAIN

@@ -22,12 +22,12 @@
 #define GVM_PAGE_SIZE		(1U << GVM_PAGE_SHIFT)
 
 /* ---------------------------------------------------------------------- */
-/* Peer wire format, version 4.                                           */
+/* Peer wire format, version 5.                                           */
 /* ---------------------------------------------------------------------- */
 
 #define GVM_WIRE_MAGIC		0x314d5647U	/* "GVM1" read as LE bytes */
-/* 2: HANDOFF, DETACH, SYNC; 3: ATTACH; 4: GVM_F_HAVE */
-#define GVM_WIRE_VERSION	4
+/* 2: HANDOFF, DETACH, SYNC; 3: ATTACH; 4: GVM_F_HAVE; 5: open ids */
+#define GVM_WIRE_VERSION	5
 
 /*
  * Coherence messages (Ivy, fixed distributed manager). "home" is the node
@@ -74,6 +74,15 @@
  *					or failed here: no re-attach) or
  *					GVM_F_BROKEN (the sender's region is out
  *					of service); at most one flag is set
+ *
+ * Every frame of a region (all but the transport's) names the open of the
+ * region it comes from and the one it is for: each time a node opens a
+ * region it draws a random nonzero id, src_open, sent on every frame of
+ * it; dst_open is the receiver's as the sender learned it from the
+ * receiver's ATTACH, zero while it has none. A receiver drops a frame for
+ * another open of its own, or from another open of a sender whose ATTACH
+ * it has: one in flight when the region was closed everywhere and opened
+ * again under the same id. Transport frames carry zeros.
  *
  * Each node opens one TCP connection to each peer it sends to and accepts
  * one from each peer that sends to it, so every ordered pair is one FIFO
@@ -145,6 +154,8 @@ struct gvm_wire_hdr {
 	__le64 txid;
 	__le64 pfn;
 	__le64 pg_version;
+	__le32 src_open;	/* the sender's open of the region */
+	__le32 dst_open;	/* the receiver's, 0 when not known */
 };
 
 /* INV payload element: nodes first .. first + count - 1. */
@@ -396,7 +407,7 @@ enum gvm_rstat {
 #define GVM_UAPI_ASSERT(c, m) _Static_assert(c, m)
 #endif
 
-GVM_UAPI_ASSERT(sizeof(struct gvm_wire_hdr) == 64, "wire header is 64 bytes");
+GVM_UAPI_ASSERT(sizeof(struct gvm_wire_hdr) == 72, "wire header is 72 bytes");
 GVM_UAPI_ASSERT(__builtin_offsetof(struct gvm_wire_hdr, payload_len) == 12,
 		"payload_len offset");
 GVM_UAPI_ASSERT(__builtin_offsetof(struct gvm_wire_hdr, aux) == 36, "aux offset");
