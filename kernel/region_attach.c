@@ -50,6 +50,13 @@ static void gvm_attach_tell_all(struct gvm_region *r, u16 flags)
 			gvm_attach_send(r, r->members[i], 0, flags);
 }
 
+/* Is @m for an earlier open of ours? (0: its sender knows of none.) */
+static bool gvm_for_other_open(const struct gvm_region *r,
+			       const struct gvm_msg *m)
+{
+	return m->dst_open && m->dst_open != r->open_id;
+}
+
 /*
  * Is @m from or for another open of the region than those we know? For
  * an earlier open of ours, or from another open of a member whose ATTACH
@@ -62,7 +69,7 @@ bool gvm_region_stale(const struct gvm_region *r, const struct gvm_msg *m)
 {
 	int idx = gvm_region_index(r, m->src);
 
-	if (m->dst_open && m->dst_open != r->open_id)
+	if (gvm_for_other_open(r, m))
 		return true;
 	return idx >= 0 && r->peer_open[idx] &&
 	       m->src_open != r->peer_open[idx];
@@ -133,7 +140,7 @@ void gvm_region_attach_recv(struct gvm_region *r, const struct gvm_msg *m)
 	int idx;
 
 	/* An answer to an earlier open of ours. */
-	if (m->dst_open && m->dst_open != r->open_id) {
+	if (gvm_for_other_open(r, m)) {
 		atomic64_inc(&r->st[GVM_RSTAT_STALE]);
 		return;
 	}
