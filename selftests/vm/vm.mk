@@ -12,7 +12,9 @@
 # step's timeout) tune the runs; VM_MTTCG=1 runs multi-vCPU VMs with a
 # host thread per vCPU (far more contention; QEMU's TCG then sometimes
 # oopses the guest on kernel text patching, so it is not the default); VM_MODULE=path/giantvm-kvm.ko tests that
-# module instead of building one from the tree.
+# module instead of building one from the tree; VM_ARGS passes options to
+# run.py (--no-runner-only: a second kernel's run); GVM_XADD_RUNS=N runs N
+# of region's 10 lock xadd runs.
 
 .PHONY: vmtest vmtest-all vm-module vm-kernel
 
@@ -64,7 +66,7 @@ vmtest: $(B)/vm/gvm-hub $(B)/vm/gvm-exit $(VM_KO) vm-kernel ktest \
 	$(Q)VM_TIMEOUT_SCALE=$(or $(VM_TIMEOUT_SCALE),1) python3 \
 		selftests/vm/run.py --kver $(VM_KVER) --build $(B) \
 		--module $(VM_KO) \
-		--mem $(or $(VM_MEM),512) $(SCENARIO)
+		--mem $(or $(VM_MEM),512) $(VM_ARGS) $(SCENARIO)
 
 # One sub-make per kernel: KVER decides VM_KVER and VM_DIR at parse time.
 vmtest-all:

@@ -779,6 +779,9 @@ def main(argv):
     p.add_argument("--timeout-scale", type=float,
                    default=float(os.environ.get("VM_TIMEOUT_SCALE", "1")))
     p.add_argument("--list", action="store_true")
+    p.add_argument("--no-runner-only", action="store_true",
+                   help="leave out the runner checks that read no kernel "
+                   "output (RUNNER_ONLY): a second kernel's run")
     p.add_argument("scenario", nargs="*")
     a = p.parse_args(argv)
 
@@ -795,7 +798,8 @@ def main(argv):
         mods = [(n, _peek(n)) for n in scenarios()]
         names = [n for n, m in sorted(
             mods, key=lambda nm: (hasattr(nm[1], "EXPECT_FAIL"), nm[0]))
-            if not getattr(m, "MANUAL", False)]
+            if not getattr(m, "MANUAL", False) and
+            not (a.no_runner_only and getattr(m, "RUNNER_ONLY", False))]
     a.module = a.module or os.path.join(a.build, "vm", a.kver,
                                         "giantvm-kvm.ko")
     need = [os.path.join(a.build, "vm", a.kver, "root", "boot",

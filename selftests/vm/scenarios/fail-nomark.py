@@ -6,3 +6,5 @@ from vmtest import vm, start, mark
 VMS = [vm("vm", "fail", cmdline="gvm.mode=nomark")]
 STEPS = [start("vm"), mark("vm", word="never")]
 EXPECT_FAIL = r"ended before GVM-MARK never"
+# Tests the runner alone: no kernel output is read.
+RUNNER_ONLY = True

@@ -5,3 +5,5 @@ from vmtest import vm
 
 VMS = [vm("vm", "fail", cmdline="gvm.mode=silent")]
 EXPECT_FAIL = r"ended without a result \(QEMU exit 0"
+# Tests the runner alone: no kernel output is read.
+RUNNER_ONLY = True

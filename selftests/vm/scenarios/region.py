@@ -5,9 +5,15 @@ linearizable random history, SIGBUS for a failed owner's pages, a
 detaching node's pages handed off, process_vm_readv/writev and O_DIRECT
 I/O on a virtio disk to and from region memory, and every bad ioctl and
 mmap refused."""
+import os
 from vmtest import vm, start, wait_exit
 
-VMS = [vm("vm", "region", qemu=("-smp", "2"), disk=16)]
+# GVM_XADD_RUNS=N: N of the 10 lock xadd runs (make check's second kernel).
+RUNS = os.environ.get("GVM_XADD_RUNS", "")
+if RUNS and not RUNS.isdigit():
+    raise ValueError("GVM_XADD_RUNS must be a number, not %r" % RUNS)
+VMS = [vm("vm", "region", qemu=("-smp", "2"), disk=16,
+          cmdline="gvm.xadd_runs=" + RUNS if RUNS else "")]
 FILES = ["build/ktest/test_region"]
 MODULES = ["veth", "bridge", "virtio_blk"]
 STEPS = [start("vm"), wait_exit("vm", timeout=1200)]
