@@ -86,9 +86,9 @@ for t in $B/test/test_*; do
 	step "unit-$(basename "$t")" tap "$t"
 done
 # The CPU-bound userspace checks on both cores: the largest model-checker
-# configuration and the mutants on one, everything else on the other. Nothing here
-# shares build outputs (the binaries were built above, fuzz and mutants
-# build into their own directories).
+# configuration and the mutants on one, everything else on the other.
+# Nothing here shares build outputs (the binaries were built above, fuzz
+# and mutants build into their own directories).
 lane_big() {
 	run model-checker-4n2p-fail "$B/mc/mc" 4n2p-fail
 	run mc-mutants sh selftests/mc/mutants.sh "$B/mc-mutants"
