@@ -513,51 +513,75 @@ void gvm_region_ask_again(struct gvm_region *r, u32 node)
 	gvm_region_drain(r);
 }
 
-/* Keep a failure of the current task's fault for its retry. */
-void gvm_region_fail_keep(struct gvm_region *r, u64 pfn, int err)
+static void gvm_region_fail_free(struct gvm_region *r,
+				 struct gvm_fault_fail *f)
 {
-	struct gvm_fault_fail *f;
-
-	mutex_lock(&r->lock);
-	f = &r->fails[r->fail_next++ % GVM_FAULT_FAILS];
-	WRITE_ONCE(f->task, current);
-	WRITE_ONCE(f->pfn, pfn);
-	f->at = jiffies;
-	f->err = err;
-	gvm_region_unlock(r);
+	list_del(&f->node);
+	atomic_dec(&r->nfails);
+	gvm_free(r->domain, f, sizeof(*f));
 }
 
-/* The slot of a failure kept for the current task's fault on @pfn. */
+/*
+ * With r->lock held: failures kept too long go (their retry never came: a
+ * signal's), and the failure kept for the current task's fault on @pfn.
+ */
 static struct gvm_fault_fail *gvm_region_fail_find(struct gvm_region *r,
 						   u64 pfn)
 {
-	struct gvm_fault_fail *f;
+	struct gvm_fault_fail *f, *tmp;
 
-	for (f = r->fails; f < r->fails + GVM_FAULT_FAILS; f++)
-		if (READ_ONCE(f->task) == current && READ_ONCE(f->pfn) == pfn)
+	list_for_each_entry_safe(f, tmp, &r->fails, node) {
+		if (!time_before(jiffies, f->at + GVM_FAIL_KEEP))
+			gvm_region_fail_free(r, f);
+		else if (f->task == current && f->pfn == pfn)
 			return f;
+	}
 	return NULL;
 }
 
 /*
- * The failure kept for the current task's fault on @pfn, or 0. Looked for
- * first without the mutex, which every fault would otherwise take once
- * more: only this task keeps its failures, so it sees its own, and one
- * overwritten meanwhile is gone either way.
+ * Keep a failure of the current task's fault for its retry. Without
+ * memory for it, the retry waits again, bounded as any fault is.
+ */
+void gvm_region_fail_keep(struct gvm_region *r, u64 pfn, int err)
+{
+	struct gvm_fault_fail *f = gvm_alloc(r->domain, sizeof(*f),
+					     GFP_KERNEL);
+	struct gvm_fault_fail *old;
+
+	mutex_lock(&r->lock);
+	/* One per task and page: a failure no retry took goes. */
+	old = gvm_region_fail_find(r, pfn);
+	if (old)
+		gvm_region_fail_free(r, old);
+	if (f) {
+		f->task = current;
+		f->pfn = pfn;
+		f->at = jiffies;
+		f->err = err;
+		list_add_tail(&f->node, &r->fails);
+		atomic_inc(&r->nfails);
+	}
+	gvm_region_unlock(r);
+}
+
+/*
+ * The failure kept for the current task's fault on @pfn, or 0. Most faults
+ * learn that there is none without taking the mutex once more: a failure
+ * is kept until its retry takes it (or the first look GVM_FAIL_KEEP on).
  */
 int gvm_region_fail_take(struct gvm_region *r, u64 pfn)
 {
 	struct gvm_fault_fail *f;
 	int err = 0;
 
-	if (!gvm_region_fail_find(r, pfn))
+	if (!atomic_read(&r->nfails))
 		return 0;
 	mutex_lock(&r->lock);
 	f = gvm_region_fail_find(r, pfn);
 	if (f) {
-		if (time_before(jiffies, f->at + HZ))
-			err = f->err;
-		WRITE_ONCE(f->task, NULL);
+		err = f->err;
+		gvm_region_fail_free(r, f);
 	}
 	gvm_region_unlock(r);
 	return err;
@@ -806,10 +830,13 @@ static int gvm_region_alloc(struct gvm_region *r, struct gvm_ivy_cfg *cfg)
 static void gvm_region_free(struct gvm_region *r)
 {
 	struct gvm_domain *d = r->domain;
+	struct gvm_fault_fail *f, *tmp;
 	struct gvm_rtimer *t;
 	unsigned long key;
 
 	r->dying = true;
+	list_for_each_entry_safe(f, tmp, &r->fails, node)
+		gvm_region_fail_free(r, f);
 	gvm_region_drain(r);	/* frees what is queued */
 	if (r->ivy.pages)
 		gvm_ivy_destroy(&r->ivy);
@@ -1217,6 +1244,7 @@ static struct gvm_region *gvm_region_new(struct gvm_domain *d, u64 npages)
 	mutex_init(&r->lock);
 	INIT_LIST_HEAD(&r->waits);
 	INIT_LIST_HEAD(&r->selfq);
+	INIT_LIST_HEAD(&r->fails);
 	init_waitqueue_head(&r->wq);
 	xa_init(&r->timers);
 	xa_init(&r->asked);

@@ -58,18 +58,19 @@ struct gvm_rtimer {
 
 /*
  * A fault that waited without the mmap lock failed: its retry (by the same
- * task, within a second) fails at once rather than fetch the page again.
- * The last GVM_FAULT_FAILS failures are kept; an older one's retry waits
- * again, as a fault under the lock would (bounded all the same).
+ * task, within GVM_FAIL_KEEP) fails at once rather than fetch the page
+ * again. One per task that failed, however many fail at once (every vCPU
+ * of a VM whose memory was on a failed node); older ones are dropped.
  */
 struct gvm_fault_fail {
+	struct list_head node;
 	const struct task_struct *task;	/* compared, never followed */
 	u64 pfn;
 	unsigned long at;		/* jiffies */
 	int err;
 };
 
-#define GVM_FAULT_FAILS	8
+#define GVM_FAIL_KEEP	HZ
 
 struct gvm_region {
 	struct gvm_domain *domain;	/* kept by domain->nregions */
@@ -116,8 +117,8 @@ struct gvm_region {
 	struct xarray asked;
 	unsigned long *fetched;
 	struct list_head waits;		/* struct gvm_fault_wait */
-	struct gvm_fault_fail fails[GVM_FAULT_FAILS];
-	unsigned int fail_next;
+	struct list_head fails;		/* struct gvm_fault_fail, oldest first */
+	atomic_t nfails;		/* read without the lock */
 	struct list_head selfq;		/* struct gvm_selfmsg */
 	wait_queue_head_t wq;		/* a detaching node waits for kicks */
 	struct xarray timers;		/* pfn << 2 | kind -> gvm_rtimer */

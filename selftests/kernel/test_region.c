@@ -10,13 +10,13 @@
  * critical section to one node at a time; random reads and exchanges over
  * 4,096 pages form a linearizable history per page; a failed owner's
  * pages fault with SIGBUS and an event (never zeros) while the others go
- * on, and a fault waiting for one holds up no mmap of its process; a node
- * that opens a region other than the others did (size, initial owner or
- * members), or again after leaving it, is refused loudly, and of two that
- * do so at the same moment exactly one; a region closed everywhere opens
- * again under its id, afresh; a home that opens a region late
- * serves at once who asked it before; every bad ioctl and mmap is refused
- * with its errno.
+ * on, a fault waiting for one holds up no mmap of its process, and many
+ * failing at once fail once each; a node that opens a region other than
+ * the others did (size, initial owner or members), or again after leaving
+ * it, is refused loudly, and of two that do so at the same moment exactly
+ * one; a region closed everywhere opens again under its id, afresh; a home
+ * that opens a region late serves at once who asked it before; every bad
+ * ioctl and mmap is refused with its errno.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -749,6 +749,59 @@ TEST_F(dsm, a_waiting_fault_holds_up_no_mmap)
 TEST_F(dsm, a_waiting_upgrade_holds_up_no_mmap)
 {
 	waiting_fault(_metadata, self, true);
+}
+
+/*
+ * Many tasks (the vCPUs of a VM, say) wait for pages of a failed owner at
+ * once: each gets SIGBUS once the owner is given up, within one timeout,
+ * its retry taking the failure kept for it instead of waiting again; one
+ * fault-fail event per task, however many fail together.
+ */
+TEST_F(dsm, many_faults_failing_at_once_each_fail_once)
+{
+	enum { TASKS = 24, PAGES = 4 };
+	/* Owned by node 2, their homes nodes 0 and 1 (page % 3). */
+	const int page[PAGES] = { 51, 52, 54, 55 };
+	int i, status, sigbus = 0, fails = 0, go[2];
+	pid_t pid[TASKS];
+	struct gvm_entry e;
+	long start, total;
+	char c;
+
+	for (i = 0; i < PAGES; i++)
+		*word(2, page[i], 0) = 0x70 + i;
+	ASSERT_EQ(0, pipe(go));
+	for (i = 0; i < TASKS; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (pid[i] == 0) {
+			close(go[1]);
+			/* Together, once the owner is cut off. */
+			if (read(go[0], &c, 1) != 0)
+				_exit(3);
+			(void)__atomic_load_n(word(0, page[i % PAGES], 0),
+					      __ATOMIC_RELAXED);
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	ASSERT_EQ(0, gvm_link_set(2, false));
+	start = gvm_now_ms();
+	close(go[1]);
+	for (i = 0; i < TASKS; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &status, 0));
+		sigbus += WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS;
+	}
+	total = gvm_now_ms() - start;
+	gvm_report("%d faults on %d pages of a failed node: all ended after %ld ms (timeout %d ms)\n",
+		   TASKS, PAGES, total, TIMEOUT_MS);
+	EXPECT_EQ(TASKS, sigbus);
+	EXPECT_GE(2 * TIMEOUT_MS + 1500, total);
+	while (!gvm_nl_event(&self->ev[0], 1500, &e))
+		fails += e.cmd == GVM_CMD_FAULT_FAIL && e.pfn >= page[0] &&
+			 e.pfn <= page[PAGES - 1];
+	/* A retry that found no failure kept would have failed again. */
+	EXPECT_EQ(TASKS, fails);
 }
 
 /* ---- detaching -------------------------------------------------------- */
