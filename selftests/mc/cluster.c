@@ -47,6 +47,11 @@ static bool cl_knows_dead(const struct cl_node *n, u32 node)
 	return n->knows_dead & (1ULL << node);
 }
 
+static u32 cl_nfailed(const struct cl_state *s)
+{
+	return __builtin_popcount(s->dead);
+}
+
 static void cl_send(struct cl_state *s, u32 src, const struct gvm_msg *m)
 {
 	struct cl_chan *ch;
@@ -141,7 +146,7 @@ static void cl_emit(void *priv, const struct gvm_ivy_action *a)
 			n->wait = CL_READY;
 			break;
 		}
-		if (s->crashed == 0xff)
+		if (!s->dead)
 			cl_fail("node %u: fault on page %u failed (%d) with no failure",
 				i, n->op_pfn, a->err);
 		n->failed_ops++;
@@ -161,7 +166,7 @@ static void cl_emit(void *priv, const struct gvm_ivy_action *a)
 		memset(&s->chan[a->node][i], 0, sizeof(s->chan[0][0]));
 		break;
 	case GVM_ACT_PAGE_LOST:
-		if (s->crashed == 0xff)
+		if (!s->dead)
 			cl_fail("node %u: page %llu lost with no failure", i,
 				(unsigned long long)a->pfn);
 		break;
@@ -212,7 +217,6 @@ void cl_init(struct cl_state *s)
 
 	memset(s, 0, sizeof(*s));
 	memset(cl_error, 0, sizeof(cl_error));
-	s->crashed = 0xff;
 	cl_live = s;
 	for (i = 0; i < cl_cfg.nodes; i++) {
 		struct cl_node *n = &s->node[i];
@@ -238,11 +242,9 @@ static bool cl_idle_net(const struct cl_state *s)
 		for (j = 0; j < cl_cfg.nodes; j++)
 			if (s->chan[i][j].len && !s->node[j].crashed)
 				return false;
-	if (s->crashed != 0xff)
-		for (i = 0; i < cl_cfg.nodes; i++)
-			if (!s->node[i].crashed &&
-			    !cl_knows_dead(&s->node[i], s->crashed))
-				return false;
+	for (i = 0; i < cl_cfg.nodes; i++)
+		if (!s->node[i].crashed && (s->dead & ~s->node[i].knows_dead))
+			return false;
 	return true;
 }
 
@@ -308,7 +310,7 @@ int cl_enabled(const struct cl_state *s, struct cl_trans *t)
 		if (nd->crashed)
 			continue;
 		if (nd->wait == CL_IDLE && nd->ops_done < cl_cfg.ops)
-			for (w = 0; w < 2; w++)
+			for (w = 0; w < (i < cl_cfg.readers ? 1 : 2); w++)
 				for (p = 0; p < cl_cfg.pages; p++)
 					ADD(CL_T_START, i, w << 4 | p);
 		if (nd->wait == CL_READY && nd->refaults < cl_cfg.refaults)
@@ -321,26 +323,28 @@ int cl_enabled(const struct cl_state *s, struct cl_trans *t)
 		for (j = 0; j < cl_cfg.nodes; j++)
 			if (i != j && s->chan[i][j].len && !s->node[j].crashed)
 				ADD(CL_T_DELIVER, i, j);
-	if (cl_cfg.crash && s->crashed == 0xff)
+	if (cl_nfailed(s) < cl_cfg.crash && cl_nfailed(s) + 1 < cl_cfg.nodes)
 		for (i = 0; i < cl_cfg.nodes; i++)
-			ADD(CL_T_CRASH, i, 0);
-	if (s->crashed != 0xff)
-		for (i = 0; i < cl_cfg.nodes; i++)
-			if (!s->node[i].crashed &&
-			    !cl_knows_dead(&s->node[i], s->crashed))
-				ADD(CL_T_DOWN, i, s->crashed);
+			if (!s->node[i].crashed)
+				ADD(CL_T_CRASH, i, 0);
+	for (i = 0; i < cl_cfg.nodes; i++)
+		for (j = 0; j < cl_cfg.nodes; j++)
+			if (!s->node[i].crashed && (s->dead & 1u << j) &&
+			    !cl_knows_dead(&s->node[i], j))
+				ADD(CL_T_DOWN, i, j);
 	/*
-	 * A replay is an ANNOUNCE per page and a REHOME_DONE at most: only
-	 * where the (bounded, unlike TCP) channel has room for all of it.
+	 * A replay is an ANNOUNCE per page and a REHOME_DONE per failure at
+	 * most: only where the (bounded, unlike TCP) channel has room for all
+	 * of it.
 	 */
-	if (cl_cfg.replay && s->crashed != 0xff && !s->replayed)
+	if (cl_cfg.replay && s->dead && !s->replayed)
 		for (i = 0; i < cl_cfg.nodes; i++)
 			for (j = 0; j < cl_cfg.nodes; j++)
 				if (i != j && !s->node[i].crashed &&
 				    !s->node[j].crashed &&
-				    cl_knows_dead(&s->node[i], s->crashed) &&
-				    s->chan[i][j].len + cl_cfg.pages + 1 <=
-				    CL_CHAN_CAP)
+				    !(s->dead & ~s->node[i].knows_dead) &&
+				    s->chan[i][j].len + cl_cfg.pages +
+				    cl_nfailed(s) <= CL_CHAN_CAP)
 					ADD(CL_T_REPLAY, i, j);
 	/*
 	 * A request sent again costs a forward and an answer more on their
@@ -500,7 +504,7 @@ static void cl_crash(struct cl_state *s, u32 x)
 	struct cl_node *n = &s->node[x];
 	u32 i;
 
-	s->crashed = x;
+	s->dead |= 1u << x;
 	n->crashed = 1;
 	n->wait = CL_IDLE;
 	memset(n->timers, 0, sizeof(n->timers));
@@ -530,7 +534,7 @@ int cl_apply(struct cl_state *s, const struct cl_trans *t)
 		break;
 	case CL_T_TIMER:
 		tm = n->timers[t->b];
-		if (tm.kind == GVM_TIMER_REQUEST && s->crashed == 0xff) {
+		if (tm.kind == GVM_TIMER_REQUEST && !s->dead) {
 			cl_fail("node %u: request for page %u timed out with no failure",
 				t->a, tm.pfn);
 			break;
@@ -633,6 +637,27 @@ bool cl_quiescent(const struct cl_state *s)
 	return cl_enabled(s, t) == 0;
 }
 
+/*
+ * After two failures a page may have gone to a node that failed while the
+ * home that saw it go failed too: the next home points at the node that
+ * handed it on. An access finds out: the home forwards, each live node on
+ * the way bounces with the node it gave the page to, and the first failed
+ * one makes the page lost. True when that walk ends at a failed node.
+ */
+static bool cl_lost_on_access(const struct cl_state *s, u32 p, u32 at)
+{
+	u32 steps;
+
+	for (steps = 0; steps < cl_cfg.nodes; steps++) {
+		if (at >= cl_cfg.nodes)
+			return false;
+		if (s->node[at].crashed)
+			return true;
+		at = s->node[at].ivy.pages[p].hint;
+	}
+	return false;
+}
+
 /* No transition left: everything must have settled. */
 int cl_check_final(const struct cl_state *s)
 {
@@ -685,14 +710,16 @@ int cl_check_final(const struct cl_state *s)
 			if (owner >= 0)
 				return cl_fail("page %u lost at home %u but owned by %d",
 					       p, home, owner);
-			if (s->crashed == 0xff)
+			if (!s->dead)
 				return cl_fail("page %u lost with no failure",
 					       p);
 			continue;
 		}
-		if (owner < 0)
+		if (owner < 0 && !cl_lost_on_access(s, p, hp->dir_owner))
 			return cl_fail("page %u has no owner and is not lost",
 				       p);
+		if (owner < 0)
+			continue;
 		if (hp->dir_owner != (u32)owner)
 			return cl_fail("home %u says page %u is at %u, owner is %d",
 				       home, p, hp->dir_owner, owner);

@@ -17,14 +17,16 @@
 
 #include "../../kernel/ivy/ivy.h"
 
+/* At most 8: the failed nodes are a u8 bitmap. */
 #define CL_MAX_NODES	4
 #define CL_MAX_PAGES	4
 /*
  * TCP has no such bound; a channel that overflows is a failure. Requests
  * sent again (reask) multiply what is on its way: 8 was too few for the
- * fuzzer's four nodes and pages.
+ * fuzzer's four nodes and pages, 16 for two failures, each announced and
+ * replayed, on top.
  */
-#define CL_CHAN_CAP	16
+#define CL_CHAN_CAP	32
 #define CL_MAX_RANGES	4
 /* One per kind and page, as the glue keeps them: read-ahead arms many. */
 #define CL_MAX_TIMERS	(GVM_TIMER_REQUEST * CL_MAX_PAGES)
@@ -82,7 +84,7 @@ struct cl_state {
 	struct cl_node node[CL_MAX_NODES];
 	struct cl_chan chan[CL_MAX_NODES][CL_MAX_NODES];
 	u8 latest[CL_MAX_PAGES];	/* value of the last write, per page */
-	u8 crashed;			/* node that failed, or 0xff */
+	u8 dead;			/* bitmap: the nodes that failed */
 	u8 ops_total;
 	u8 replayed;			/* a CL_T_REPLAY happened */
 	u8 reasked;			/* CL_T_ASKs so far */
@@ -94,7 +96,7 @@ struct cl_state {
 
 struct cl_config {
 	u32 nodes, pages, ops;
-	u32 crash;			/* allow one node failure */
+	u32 crash;			/* how many nodes may fail (one stays) */
 	u32 inv_flat, inv_split;
 	u32 initial_owner;
 	u32 nwaiters;
@@ -124,6 +126,11 @@ struct cl_config {
 	 * then find it, or wait for it.
 	 */
 	u32 ahead;
+	/*
+	 * Nodes 0 .. readers - 1 only read (they are still homes, owners,
+	 * sharers, and fail): fewer states where their writes add nothing.
+	 */
+	u32 readers;
 };
 
 enum cl_kind {
