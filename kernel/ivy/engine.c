@@ -118,6 +118,7 @@ int gvm_ivy_cfg_check(const struct gvm_ivy_cfg *cfg)
 	if (!cfg->members || !cfg->nmembers || !cfg->npages ||
 	    !cfg->id_space || cfg->id_space > GVM_MAX_NODES ||
 	    cfg->nmembers > cfg->id_space || !cfg->nwaiters ||
+	    cfg->nwaiters > U16_MAX ||
 	    !cfg->inv_split || cfg->inv_split > 256)
 		return -EINVAL;
 	if (cfg->npages > (SIZE_MAX / 4) / sizeof(struct gvm_ivy_page))
@@ -554,6 +555,7 @@ static void ivy_dir_dispatch(struct gvm_ivy *ivy, u64 pfn,
 		pg->dir |= GVM_DIR_LOCKED;
 		pg->dir_req = rq->requester;
 		pg->dir_txid = rq->txid;
+		pg->dir_fwd = pg->dir_owner;
 	}
 	ivy_send(ivy, rq->write ? GVM_MSG_FWD_WRITE : GVM_MSG_FWD_READ,
 		 pg->dir_owner, pfn, rq->txid, rq->have ? rq->version : 0,
@@ -564,6 +566,17 @@ static void ivy_dir_dispatch(struct gvm_ivy *ivy, u64 pfn,
 void ivy_dir_drain(struct gvm_ivy *ivy, u64 pfn)
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+
+	/*
+	 * The owner failed while a transaction held the page, which has
+	 * ended since without finding it elsewhere.
+	 */
+	if (!(pg->dir & (GVM_DIR_BUSY | GVM_DIR_LOST)) &&
+	    pg->dir_owner != GVM_NODE_NONE &&
+	    !gvm_ivy_alive(ivy, pg->dir_owner)) {
+		ivy_dir_lost(ivy, pfn);
+		return;
+	}
 
 	while (pg->q_head && !(pg->dir & GVM_DIR_BUSY)) {
 		u32 w = pg->q_head;
@@ -592,6 +605,7 @@ void ivy_dir_lost(struct gvm_ivy *ivy, u64 pfn)
 	pg->dir = GVM_DIR_LOST;
 	pg->dir_owner = GVM_NODE_NONE;
 	pg->dir_req = 0;
+	pg->dir_fwd = 0;
 	pg->dir_txid = 0;
 	if (ivy->stats)
 		ivy->stats->pages_lost++;
@@ -614,6 +628,7 @@ void ivy_dir_claim(struct gvm_ivy *ivy, u64 pfn, u32 owner, u64 version,
 	if (ends_txn) {
 		pg->dir &= ~(GVM_DIR_LOCKED | GVM_DIR_QUERY);
 		pg->dir_req = 0;
+		pg->dir_fwd = 0;
 		pg->dir_txid = 0;
 	}
 	if (pg->dir_owner == GVM_NODE_NONE ||
@@ -684,7 +699,10 @@ static void ivy_dir_push_front(struct gvm_ivy *ivy, u64 pfn, u32 req,
 		ivy_send(ivy, GVM_MSG_NACK, req, pfn, txid, 0, EAGAIN, 0, 0);
 }
 
-/* Unlock and put the locked write back at the head of the queue. */
+/*
+ * Unlock and put the locked write back at the head of the queue; a query
+ * about it goes unanswered.
+ */
 void ivy_dir_requeue(struct gvm_ivy *ivy, u64 pfn)
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
@@ -693,8 +711,9 @@ void ivy_dir_requeue(struct gvm_ivy *ivy, u64 pfn)
 
 	if (!(pg->dir & GVM_DIR_LOCKED))
 		return;
-	pg->dir &= ~GVM_DIR_LOCKED;
+	pg->dir &= ~(GVM_DIR_LOCKED | GVM_DIR_QUERY);
 	pg->dir_req = 0;
+	pg->dir_fwd = 0;
 	pg->dir_txid = 0;
 	ivy_dir_push_front(ivy, pfn, req, txid, true);
 }

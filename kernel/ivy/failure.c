@@ -4,14 +4,17 @@
  * naming the failure arrives first); every role the node played is then
  * settled page by page:
  *
- *  - home: a transaction the failed node was part of is resolved by asking
- *    the other party (QUERY); a page whose owner failed is LOST, and faults
- *    on it fail with -EHOSTDOWN instead of returning zeros;
+ *  - home: a write the failed node was part of (as requester, or as the
+ *    owner it went to) is resolved by asking the other party (QUERY), or
+ *    put back in the queue when a claim has put the page at a live node
+ *    since; a page whose owner failed is LOST, and faults on it fail with
+ *    -EHOSTDOWN instead of returning zeros;
  *  - new home: pages whose home failed move to the next live member, which
  *    learns their owners from ANNOUNCEs and waits until every survivor has
  *    sent REHOME_DONE before calling an unclaimed page lost;
- *  - owner: a round for the failed requester is abandoned, a round that
- *    may include the failed node is restarted;
+ *  - owner: a round for the failed requester is abandoned (and the
+ *    version it moved announced to the home), a round that may include the
+ *    failed node is restarted;
  *  - relay: a subtree that may include the failed node reports it up;
  *  - requester: requests in flight are sent again to the (new) home.
  *
@@ -101,35 +104,39 @@ static void ivy_rehome_mark(struct gvm_ivy *ivy, struct gvm_ivy_rehome *rh,
 static void ivy_home_node_down(struct gvm_ivy *ivy, u64 pfn, u32 failed)
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+	u32 ask;
 
 	ivy_dir_forget(ivy, pfn, failed);
-	if (pg->dir & GVM_DIR_QUERY) {
-		/* The party we asked failed too: nobody can have the page. */
-		if (failed == pg->dir_req || failed == pg->dir_owner)
+	if (!(pg->dir & (GVM_DIR_LOCKED | GVM_DIR_QUERY))) {
+		if (pg->dir_owner == failed &&
+		    !(pg->dir & (GVM_DIR_LOST | GVM_DIR_UNKNOWN)))
 			ivy_dir_lost(ivy, pfn);
 		return;
 	}
-	if (pg->dir & GVM_DIR_LOCKED) {
-		u32 ask;
-
-		if (pg->dir_req == failed && pg->dir_owner == failed) {
-			ivy_dir_lost(ivy, pfn);
-			return;
-		}
-		if (pg->dir_req == failed)
-			ask = pg->dir_owner;	/* did it hand the page over? */
-		else if (pg->dir_owner == failed)
-			ask = pg->dir_req;	/* did the page reach it? */
-		else
-			return;
-		pg->dir |= GVM_DIR_QUERY;
-		ivy_send(ivy, GVM_MSG_QUERY, ask, pfn, pg->dir_txid, 0, failed,
-			 0, 0);
+	/* A write in progress: between its requester and whom it went to. */
+	if (failed != pg->dir_req && failed != pg->dir_fwd)
+		return;
+	if (pg->dir_owner != pg->dir_fwd &&
+	    gvm_ivy_alive(ivy, pg->dir_owner)) {
+		/*
+		 * A claim (after an earlier home failed) put the page at a
+		 * live node since: the transaction is moot, as if bounced.
+		 */
+		ivy_dir_requeue(ivy, pfn);
+		ivy_dir_drain(ivy, pfn);
 		return;
 	}
-	if (pg->dir_owner == failed &&
-	    !(pg->dir & (GVM_DIR_LOST | GVM_DIR_UNKNOWN)))
+	/* The party we asked failed too, or both were the one that did. */
+	if ((pg->dir & GVM_DIR_QUERY) || pg->dir_req == pg->dir_fwd) {
 		ivy_dir_lost(ivy, pfn);
+		return;
+	}
+	if (pg->dir_req == failed)
+		ask = pg->dir_fwd;	/* did it hand the page over? */
+	else
+		ask = pg->dir_req;	/* did the page reach it? */
+	pg->dir |= GVM_DIR_QUERY;
+	ivy_send(ivy, GVM_MSG_QUERY, ask, pfn, pg->dir_txid, 0, failed, 0, 0);
 }
 
 /* @failed was the home of @pfn; we are the next one. */
@@ -140,6 +147,7 @@ static void ivy_home_inherit(struct gvm_ivy *ivy, u64 pfn, u32 failed,
 
 	pg->dir = 0;
 	pg->dir_req = 0;
+	pg->dir_fwd = 0;
 	pg->dir_txid = 0;
 	if (gvm_ivy_is_owner(pg)) {
 		pg->dir_owner = ivy->cfg.self;
@@ -164,17 +172,30 @@ static void ivy_page_node_down(struct gvm_ivy *ivy, u64 pfn, u32 failed,
 	u32 old_home = ivy_home_with(ivy, pfn, failed);
 	u32 new_home = gvm_ivy_home(ivy, pfn);
 
-	/* Owner first: an abandoned round moves the version the home records. */
+	/*
+	 * Owner first: an abandoned round moves the version the home records.
+	 * A home that failed hears nothing of it, and one that inherited the
+	 * page since knows only the version announced to it then: the new
+	 * version goes to the home as it goes to a new home (to our own
+	 * directory at once, when that is us).
+	 */
 	if (gvm_ivy_is_owner(pg)) {
+		bool moved = false;
+
 		if (pg->flags & GVM_PGF_ROUND) {
-			if (pg->round.req == failed)
+			if (pg->round.req == failed) {
 				ivy_round_abort(ivy, pfn);
-			else if (gvm_copyset_test(&pg->cs, &ivy->cs, failed))
+				moved = true;
+			} else if (gvm_copyset_test(&pg->cs, &ivy->cs, failed)) {
 				ivy_round_restart(ivy, pfn);
+			}
 		}
-		if (old_home == failed && new_home != ivy->cfg.self)
+		if ((old_home == failed || moved) && new_home != ivy->cfg.self)
 			ivy_send(ivy, GVM_MSG_ANNOUNCE, new_home, pfn, 0,
 				 pg->version, 0, GVM_NODE_NONE, 0);
+		else if (moved)
+			ivy_dir_claim(ivy, pfn, ivy->cfg.self, pg->version,
+				      false);
 	}
 	if (old_home == ivy->cfg.self)
 		ivy_home_node_down(ivy, pfn, failed);

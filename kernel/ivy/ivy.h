@@ -83,7 +83,12 @@ struct gvm_ivy_page {
 	u32 dir_req;		/* locked: the requester */
 	u64 dir_txid;		/* locked: its transaction */
 	u64 dir_version;	/* version the owner last reported */
-	u32 q_head, q_tail;	/* waiting requests (waiter index + 1) */
+	/*
+	 * locked: whom the request went to, the owner then; a claim may
+	 * move dir_owner on before it is answered.
+	 */
+	u32 dir_fwd;
+	u16 q_head, q_tail;	/* waiting requests (waiter index + 1) */
 
 	/*
 	 * owner: the invalidation round for a write (GVM_PGF_ROUND), or relay:
@@ -201,7 +206,7 @@ struct gvm_ivy_cfg {
 	u32 initial_owner;	/* owns every page at start */
 	u32 inv_flat;		/* up to this many targets: direct INVs */
 	u32 inv_split;		/* tree: first child's share, 1/256ths */
-	u32 nwaiters;		/* home request queue capacity */
+	u32 nwaiters;		/* home request queue capacity, <= U16_MAX */
 };
 
 #define GVM_IVY_INV_FLAT	8

@@ -4,6 +4,7 @@
  * (selftests/mc/cluster.c) driven step by step, the message counts of the
  * fault paths, failures, and bad input.
  */
+#include <stdarg.h>
 #include "kselftest_harness.h"
 #include "../mc/cluster.h"
 
@@ -486,6 +487,10 @@ TEST(config_is_validated)
 	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
 	c = ok; c.nwaiters = 0;
 	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
+	c = ok; c.nwaiters = 65536;			/* queues count in u16 */
+	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
+	c = ok; c.nwaiters = 65535;
+	EXPECT_EQ(0, gvm_ivy_cfg_check(&c));
 	c = ok; c.inv_split = 0;
 	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
 	c = ok; c.inv_split = 257;
@@ -650,6 +655,163 @@ TEST(page_handed_to_failed_node_is_lost_loudly)
 	EXPECT_EQ(1, S.node[2].failed_ops);
 	ASSERT_LE(0, access_page(0, true, 0));
 	EXPECT_EQ(1, S.node[0].failed_ops);
+}
+
+/* ---- two failures: counterexamples the model checker found ------------ */
+
+/*
+ * Replay a run of page 0 written as words: "S1r" node 1 reads (S2w: writes),
+ * "D20" deliver the head of channel 2 -> 0, "C0" node 0 fails, "K13" node
+ * 1 learns that 3 failed. The words come in strings, then NULL. 0, or -1
+ * (a delivery from an empty channel: the run went another way).
+ */
+static int replay_word(const char *w)
+{
+	u8 a = w[1] - '0', b = w[2] - '0';
+
+	switch (w[0]) {
+	case 'S':
+		return apply(CL_T_START, a, w[2] == 'w' ? 0x10 : 0) ? -1 : 0;
+	case 'D':
+		return !S.chan[a][b].len || apply(CL_T_DELIVER, a, b) ? -1 : 0;
+	case 'C':
+		return apply(CL_T_CRASH, a, 0) ? -1 : 0;
+	case 'K':
+		return apply(CL_T_DOWN, a, b) ? -1 : 0;
+	}
+	return -1;
+}
+
+static int replay(const char *words, ...)
+{
+	va_list ap;
+	int ret = 0;
+
+	va_start(ap, words);
+	for (; words && !ret; words = va_arg(ap, const char *)) {
+		const char *w = words;
+
+		while (w && !ret) {
+			ret = replay_word(w);
+			w = strchr(w, ' ');
+			if (w)
+				w++;
+		}
+	}
+	va_end(ap);
+	return ret;
+}
+
+/*
+ * Node 3's write is forwarded to the owner 3 itself gets the page from (v1
+ * at 3 by an earlier write), and 2's write to 3 after it; the home (0) and
+ * 2 fail. 3 announces v1 to the next home (1), then learns 2 failed and
+ * abandons the round for it, which moves the version to v2: the next home
+ * must learn that too.
+ */
+TEST(abandoned_round_moves_the_version_the_next_home_knows)
+{
+	setup(4, 1, 8, 0, 8);
+	ASSERT_EQ(0, replay("S0r S1r S2w S3w D10 D30 C2 K12 D01 D01 D10 D10",
+			    "D03 D20 D30 D03 D03 D31 D31 C0 K10 K30 D13 D13",
+			    "D31 D31", NULL)) TH_LOG("%s", cl_error);
+	ASSERT_LE(0, run());
+	EXPECT_TRUE(gvm_ivy_is_owner(pg(3, 0)));
+	EXPECT_EQ(3, pg(1, 0)->dir_owner);
+	EXPECT_EQ(pg(3, 0)->version, pg(1, 0)->dir_version);
+	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
+}
+
+/* The same, where the owner is the next home itself (1). */
+TEST(abandoned_round_moves_the_version_in_our_own_directory)
+{
+	setup(4, 1, 8, 0, 8);
+	ASSERT_EQ(0, replay("S0r S1w S2r S3w D10 D01 D10 D20 D01 D12 D30 D01",
+			    "D12 C0 C3 K10 K13 D21 K20 D21 K23 D21", NULL))
+		TH_LOG("%s", cl_error);
+	ASSERT_LE(0, run());
+	EXPECT_TRUE(gvm_ivy_is_owner(pg(1, 0)));
+	EXPECT_EQ(pg(1, 0)->version, pg(1, 0)->dir_version);
+	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
+}
+
+/*
+ * The next home (1) forwards 3's write to 2, which announced the page; a
+ * CONFIRM from 3 (its earlier write, served by the failed home) then puts
+ * the page at 3, and 2 fails: the write it was sent to 2 for must not hold
+ * the page locked for good.
+ */
+TEST(write_sent_to_a_node_that_failed_after_a_claim_is_settled)
+{
+	setup(4, 1, 8, 0, 8);
+	ASSERT_EQ(0, replay("S0r S1r S2w S3w D20 D02 D10 D20 D02 D21 D30 D02",
+			    "D21 C0 K10 K20 D12 D21 D21 C2 K30 D23 D31 D31",
+			    "D31 K12 D13", NULL)) TH_LOG("%s", cl_error);
+	ASSERT_LE(0, run());
+	EXPECT_EQ(0, pg(1, 0)->dir & GVM_DIR_BUSY);
+	EXPECT_EQ(3, pg(1, 0)->dir_owner);
+	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
+}
+
+/*
+ * Both ends of a write at the next home fail in turn; the one asked about
+ * it (2) had sent it back already: that bounce ends the query too.
+ */
+TEST(bounce_of_a_write_ends_the_query_about_it)
+{
+	setup(4, 1, 8, 0, 8);
+	ASSERT_EQ(0, replay("S0r S1r S2w S3w D20 D02 D10 D20 D02 D21 D30 D02",
+			    "D21 C0 K10 K20 D12 D21 D21 K30 D23 D31 D12 D31",
+			    "D31 C3 K13 D12 D21 D21 D21", NULL))
+		TH_LOG("%s", cl_error);
+	ASSERT_LE(0, run());
+	EXPECT_EQ(0, pg(1, 0)->dir & GVM_DIR_BUSY);
+	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
+}
+
+/*
+ * The page reached 3 (its CONFIRM came in while a write held the page at
+ * the next home), then 3 failed: once the write is over, the page is lost,
+ * loudly, rather than forwarded to 3 forever.
+ */
+TEST(owner_that_failed_during_a_write_is_lost_after_it)
+{
+	u8 failed;
+
+	setup(4, 1, 8, 0, 8);
+	ASSERT_EQ(0, replay("S1r S2w S3w D20 D02 D10 D20 D02 D30 D02 C0 K10",
+			    "D21 D21 K20 D12 D21 D12 D21 K30 D23 D31 D12 D21",
+			    "D31 D31 C3 K13 D12 D21 D21 D21", NULL))
+		TH_LOG("%s", cl_error);
+	ASSERT_LE(0, run());
+	EXPECT_TRUE(pg(1, 0)->dir & GVM_DIR_LOST);
+	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
+	failed = S.node[2].failed_ops;
+	ASSERT_LE(0, access_page(2, false, 0));
+	EXPECT_EQ(failed + 1, S.node[2].failed_ops);
+}
+
+/*
+ * A write from 2 at the next home (1) went to 3, the owner the failed home
+ * had recorded; node 3's CONFIRM of an earlier write (served by the failed
+ * home) then put the page at 3 in 1's directory, after which 2 fails. The
+ * write is moot, as if bounced: the page is at a live node, not lost, and
+ * the next write (1's own) gets it from there.
+ */
+TEST(claim_at_a_live_node_makes_a_write_whose_requester_failed_moot)
+{
+	setup(4, 1, 8, 0, 8);
+	ASSERT_EQ(0, replay("S1w S2w S3w D20 S0r D02 D20 D02 D20 D30 D02 D10",
+			    "D20 C0 K10 K20 D21 D12 D21 D23 C2 K30 D31 D31",
+			    "K12 D13", NULL)) TH_LOG("%s", cl_error);
+	/* 2's write gave way to 1's own, which went to 3. */
+	EXPECT_EQ(GVM_DIR_LOCKED, pg(1, 0)->dir);
+	EXPECT_EQ(1, pg(1, 0)->dir_req);
+	EXPECT_EQ(3, pg(1, 0)->dir_fwd);
+	ASSERT_LE(0, run());
+	EXPECT_TRUE(gvm_ivy_is_owner(pg(1, 0)));
+	EXPECT_EQ(0, S.node[1].failed_ops);
+	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
 }
 
 TEST(detach_hands_pages_off_and_loses_none)
