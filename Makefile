@@ -101,8 +101,8 @@ $(B)/mc/mc-asan: $(MC_SRC) selftests/mc/*.h $(CORE_SRC) $(CORE_HDR) | deps
 mc: $(B)/mc/mc
 	$(Q)$(B)/mc/mc all
 
-mc-mutants: $(B)/mc/mc | deps
-	$(Q)sh selftests/mc/mutants.sh $(B)/mc-mutants
+mc-mutants: $(B)/mc/mc $(KSFT)/.stamp | deps
+	$(Q)KSFT=$(KSFT) sh selftests/mc/mutants.sh $(B)/mc-mutants
 
 SIM_SRC := $(wildcard tools/gvm-sim/*.c)
 $(B)/sim/gvm-sim: $(SIM_SRC) $(wildcard tools/gvm-sim/*.h) $(CORE_SRC) \

@@ -57,7 +57,7 @@ static void pick_config(const u8 *d, struct cl_config *c)
 	c->nodes = 2 + d[0] % (CL_MAX_NODES - 1);
 	c->pages = 1 + d[1] % CL_MAX_PAGES;
 	c->ops = 1 + d[2] % 4;
-	c->crash = d[3] & 1;
+	c->crash = (d[3] & 1) + ((d[3] >> 3) & 1);
 	c->ahead = (d[3] >> 1) & 3;
 	c->refaults = d[4] & 1;
 	c->replay = (d[4] >> 1) & 1;

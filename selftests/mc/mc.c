@@ -4,8 +4,8 @@
  * (kernel/ivy) in a cluster of nodes joined by FIFO channels and explores
  * every interleaving: each access choice of each node, every order of
  * deliveries between different pairs, timers, and in the failure
- * configurations the failure of any node at any point and the order in
- * which survivors learn of it. States are hashed (64 bits) so each is
+ * configurations the failure of any node (or two) at any point and the
+ * order in which survivors learn of it. States are hashed (64 bits) so each is
  * expanded once. Invariants are checked on every state (cluster.c): one
  * writer, no stale or zero data, and at the end: no deadlock, every fault
  * completed (or failed explicitly after a failure), home and owner agree.
@@ -48,6 +48,11 @@ static const struct mc_config configs[] = {
 	  { .nodes = 4, .pages = 1, .ops = 1, .crash = 1, .inv_flat = 8 } },
 	{ "4n2p-fail", "4 nodes x 2 pages, one access each, one node fails anywhere",
 	  { .nodes = 4, .pages = 2, .ops = 1, .crash = 1, .inv_flat = 8 } },
+	{ "3n1p-fail2", "3 nodes x 1 page, two accesses, two nodes fail anywhere",
+	  { .nodes = 3, .pages = 1, .ops = 2, .crash = 2, .inv_flat = 8 } },
+	{ "4n1p-fail2", "4 nodes x 1 page, one access each (node 0 reads), two nodes fail anywhere",
+	  { .nodes = 4, .pages = 1, .ops = 1, .crash = 2, .inv_flat = 8,
+	    .readers = 1 } },
 	{ "3n1p-ahead", "3 nodes x 1 page, two accesses, read ahead twice anywhere",
 	  { .nodes = 3, .pages = 1, .ops = 2, .inv_flat = 8, .ahead = 2 } },
 	{ "3n1p-ahead-fail", "3 nodes x 1 page, one access each, read ahead once, one node fails anywhere",
