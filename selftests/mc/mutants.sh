@@ -9,9 +9,10 @@
 #   mc CONFIG...   the model checker, those configurations: the one that
 #                  finds it in seconds, where the others before it take
 #                  minutes to explore
-#   unit           the core unit tests: the checker finds it only at the
-#                  end of its largest two-failure configuration (minutes);
-#                  a unit test replays the trace it found
+#   unit           the core unit tests: one replays the trace the checker
+#                  finds only at the end of its largest two-failure
+#                  configuration (minutes), or asserts more than the checker
+#                  does (a page called lost at once, not at the next fault)
 #   fuzz           the engine fuzzer's committed seeds: the bug needs more
 #                  nodes, failures and requests asked again than the checker
 #                  can explore (one seed is the input that found it)
