@@ -604,9 +604,7 @@ void ivy_dir_lost(struct gvm_ivy *ivy, u64 pfn)
 			 EHOSTDOWN, 0, 0);
 	pg->dir = GVM_DIR_LOST;
 	pg->dir_owner = GVM_NODE_NONE;
-	pg->dir_req = 0;
-	pg->dir_fwd = 0;
-	pg->dir_txid = 0;
+	ivy_dir_txn_clear(pg);
 	if (ivy->stats)
 		ivy->stats->pages_lost++;
 	ivy_act(ivy, GVM_ACT_PAGE_LOST, pfn);
@@ -627,9 +625,7 @@ void ivy_dir_claim(struct gvm_ivy *ivy, u64 pfn, u32 owner, u64 version,
 
 	if (ends_txn) {
 		pg->dir &= ~(GVM_DIR_LOCKED | GVM_DIR_QUERY);
-		pg->dir_req = 0;
-		pg->dir_fwd = 0;
-		pg->dir_txid = 0;
+		ivy_dir_txn_clear(pg);
 	}
 	if (pg->dir_owner == GVM_NODE_NONE ||
 	    (pg->dir & (GVM_DIR_LOST | GVM_DIR_UNKNOWN)) ||
@@ -712,9 +708,7 @@ void ivy_dir_requeue(struct gvm_ivy *ivy, u64 pfn)
 	if (!(pg->dir & GVM_DIR_LOCKED))
 		return;
 	pg->dir &= ~(GVM_DIR_LOCKED | GVM_DIR_QUERY);
-	pg->dir_req = 0;
-	pg->dir_fwd = 0;
-	pg->dir_txid = 0;
+	ivy_dir_txn_clear(pg);
 	ivy_dir_push_front(ivy, pfn, req, txid, true);
 }
 

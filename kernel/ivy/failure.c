@@ -146,9 +146,7 @@ static void ivy_home_inherit(struct gvm_ivy *ivy, u64 pfn, u32 failed,
 	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
 
 	pg->dir = 0;
-	pg->dir_req = 0;
-	pg->dir_fwd = 0;
-	pg->dir_txid = 0;
+	ivy_dir_txn_clear(pg);
 	if (gvm_ivy_is_owner(pg)) {
 		pg->dir_owner = ivy->cfg.self;
 		pg->dir_version = pg->version;

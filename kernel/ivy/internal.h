@@ -14,6 +14,17 @@ static inline struct gvm_ivy_page *ivy_page(struct gvm_ivy *ivy, u64 pfn)
 	return &ivy->pages[pfn];
 }
 
+/*
+ * The home forgets the write transaction it recorded (whom it is for, where
+ * it went, its txid); the caller clears the directory flags.
+ */
+static inline void ivy_dir_txn_clear(struct gvm_ivy_page *pg)
+{
+	pg->dir_req = 0;
+	pg->dir_fwd = 0;
+	pg->dir_txid = 0;
+}
+
 static inline void ivy_emit(struct gvm_ivy *ivy, const struct gvm_ivy_action *a)
 {
 	ivy->ops->emit(ivy->priv, a);
