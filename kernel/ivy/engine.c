@@ -119,7 +119,8 @@ int gvm_ivy_cfg_check(const struct gvm_ivy_cfg *cfg)
 	    !cfg->id_space || cfg->id_space > GVM_MAX_NODES ||
 	    cfg->nmembers > cfg->id_space || !cfg->nwaiters ||
 	    cfg->nwaiters > U16_MAX ||
-	    !cfg->inv_split || cfg->inv_split > 256)
+	    !cfg->inv_split || cfg->inv_split > 256 ||
+	    cfg->rehome_slots > GVM_IVY_MAX_REHOME)
 		return -EINVAL;
 	if (cfg->npages > (SIZE_MAX / 4) / sizeof(struct gvm_ivy_page))
 		return -E2BIG;
@@ -134,7 +135,7 @@ int gvm_ivy_cfg_check(const struct gvm_ivy_cfg *cfg)
 }
 
 struct ivy_layout {
-	size_t pages, alive, waiters, rehome, total;
+	size_t pages, alive, waiters, rehome, pending, total;
 };
 
 static void ivy_layout(const struct gvm_ivy_cfg *cfg, struct ivy_layout *l)
@@ -145,8 +146,9 @@ static void ivy_layout(const struct gvm_ivy_cfg *cfg, struct ivy_layout *l)
 	l->alive = l->pages + cfg->npages * sizeof(struct gvm_ivy_page);
 	l->waiters = l->alive + DIV_ROUND_UP(cfg->id_space, 64) * sizeof(u64);
 	l->rehome = l->waiters + cfg->nwaiters * sizeof(struct gvm_ivy_waiter);
-	l->total = l->rehome +
-		   GVM_IVY_MAX_REHOME * rehome_words * sizeof(u64);
+	l->pending = l->rehome +
+		     GVM_IVY_MAX_REHOME * rehome_words * sizeof(u64);
+	l->total = l->pending + rehome_words * sizeof(u64);
 }
 
 size_t gvm_ivy_mem_size(const struct gvm_ivy_cfg *cfg)
@@ -185,6 +187,9 @@ int gvm_ivy_init(struct gvm_ivy *ivy, const struct gvm_ivy_cfg *cfg,
 	ivy->pages = (struct gvm_ivy_page *)(base + l.pages);
 	ivy->alive = (u64 *)(base + l.alive);
 	ivy->waiters = (struct gvm_ivy_waiter *)(base + l.waiters);
+	ivy->rehome_pending = (u64 *)(base + l.pending);
+	if (!cfg->rehome_slots)
+		ivy->cfg.rehome_slots = GVM_IVY_MAX_REHOME;
 	ivy->cs.id_space = cfg->id_space;
 	ivy->cs.alloc = ops->alloc;
 	ivy->cs.free = ops->free;

@@ -11,7 +11,9 @@
  *    -EHOSTDOWN instead of returning zeros;
  *  - new home: pages whose home failed move to the next live member, which
  *    learns their owners from ANNOUNCEs and waits until every survivor has
- *    sent REHOME_DONE before calling an unclaimed page lost;
+ *    sent REHOME_DONE before calling an unclaimed page lost (a failure
+ *    beyond its barrier slots waits for one, then asks every survivor
+ *    again: the answers it dropped meanwhile);
  *  - owner: a round for the failed requester is abandoned (and the
  *    version it moved announced to the home), a round that may include the
  *    failed node is restarted;
@@ -43,7 +45,7 @@ static struct gvm_ivy_rehome *ivy_rehome_find(struct gvm_ivy *ivy, u32 failed)
 {
 	u32 i;
 
-	for (i = 0; i < GVM_IVY_MAX_REHOME; i++)
+	for (i = 0; i < ivy->cfg.rehome_slots; i++)
 		if (ivy->rehome[i].failed == failed)
 			return &ivy->rehome[i];
 	return NULL;
@@ -86,6 +88,39 @@ static void ivy_rehome_complete(struct gvm_ivy *ivy, struct gvm_ivy_rehome *rh)
 	rh->missing = 0;
 }
 
+/*
+ * Open the barriers that waited for a slot. The reports sent meanwhile
+ * were dropped: ask every survivor for its report again (it answers after
+ * the announcements it sent before, on the same stream).
+ */
+static void ivy_rehome_start_pending(struct gvm_ivy *ivy)
+{
+	u32 n = ivy->cfg.nmembers, i, j;
+
+	for (i = 0; i < n; i++) {
+		u32 failed = ivy->cfg.members[i];
+		struct gvm_ivy_rehome *rh;
+
+		if (!(ivy->rehome_pending[i / 64] & (1ULL << (i % 64))))
+			continue;
+		rh = ivy_rehome_new(ivy, failed);
+		if (!rh)
+			return;
+		ivy->rehome_pending[i / 64] &= ~(1ULL << (i % 64));
+		if (!rh->missing) {
+			ivy_rehome_complete(ivy, rh);
+			continue;
+		}
+		for (j = 0; j < n; j++) {
+			u32 id = ivy->cfg.members[j];
+
+			if (id != ivy->cfg.self && gvm_ivy_alive(ivy, id))
+				ivy_send(ivy, GVM_MSG_REHOME_DONE, id, 0, 0, 0,
+					 failed, 0, GVM_F_REPLY);
+		}
+	}
+}
+
 static void ivy_rehome_mark(struct gvm_ivy *ivy, struct gvm_ivy_rehome *rh,
 			    u32 node)
 {
@@ -94,8 +129,10 @@ static void ivy_rehome_mark(struct gvm_ivy *ivy, struct gvm_ivy_rehome *rh,
 	if (i == GVM_NODE_NONE || (rh->reported[i / 64] & (1ULL << (i % 64))))
 		return;
 	rh->reported[i / 64] |= 1ULL << (i % 64);
-	if (!--rh->missing)
+	if (!--rh->missing) {
 		ivy_rehome_complete(ivy, rh);
+		ivy_rehome_start_pending(ivy);
+	}
 }
 
 /* ---- per page --------------------------------------------------------- */
@@ -140,8 +177,7 @@ static void ivy_home_node_down(struct gvm_ivy *ivy, u64 pfn, u32 failed)
 }
 
 /* @failed was the home of @pfn; we are the next one. */
-static void ivy_home_inherit(struct gvm_ivy *ivy, u64 pfn, u32 failed,
-			     struct gvm_ivy_rehome *rh)
+static void ivy_home_inherit(struct gvm_ivy *ivy, u64 pfn, u32 failed)
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
 
@@ -154,17 +190,13 @@ static void ivy_home_inherit(struct gvm_ivy *ivy, u64 pfn, u32 failed,
 		/* A claim reached us before the failure did. */
 		if (!gvm_ivy_alive(ivy, pg->dir_owner))
 			ivy_dir_lost(ivy, pfn);
-	} else if (rh) {
+	} else {
 		pg->dir = GVM_DIR_UNKNOWN;
 		pg->dir_owner = failed;
-	} else {
-		/* No room to wait: call it lost now, a late claim revives it. */
-		ivy_dir_lost(ivy, pfn);
 	}
 }
 
-static void ivy_page_node_down(struct gvm_ivy *ivy, u64 pfn, u32 failed,
-			       struct gvm_ivy_rehome *rh)
+static void ivy_page_node_down(struct gvm_ivy *ivy, u64 pfn, u32 failed)
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
 	u32 old_home = ivy_home_with(ivy, pfn, failed);
@@ -198,7 +230,7 @@ static void ivy_page_node_down(struct gvm_ivy *ivy, u64 pfn, u32 failed,
 	if (old_home == ivy->cfg.self)
 		ivy_home_node_down(ivy, pfn, failed);
 	else if (old_home == failed && new_home == ivy->cfg.self)
-		ivy_home_inherit(ivy, pfn, failed, rh);
+		ivy_home_inherit(ivy, pfn, failed);
 	ivy_relay_fail(ivy, pfn, failed);
 	if (pg->want) {
 		/* Whoever was to answer may be gone: ask again. */
@@ -211,7 +243,6 @@ static void ivy_page_node_down(struct gvm_ivy *ivy, u64 pfn, u32 failed,
 int ivy_learn_down(struct gvm_ivy *ivy, u32 failed)
 {
 	struct gvm_ivy_action a = { .type = GVM_ACT_NODE_DEAD, .node = failed };
-	struct gvm_ivy_rehome *rh = NULL;
 	u32 fi = ivy_member_index(ivy, failed), i;
 	u64 pfn;
 
@@ -223,10 +254,11 @@ int ivy_learn_down(struct gvm_ivy *ivy, u32 failed)
 	ivy_emit(ivy, &a);
 
 	/* The failed home's pages all move to the next live member. */
-	if (ivy_succ_with(ivy, fi, GVM_NODE_NONE) == ivy->cfg.self)
-		rh = ivy_rehome_new(ivy, failed);
+	if (ivy_succ_with(ivy, fi, GVM_NODE_NONE) == ivy->cfg.self &&
+	    !ivy_rehome_new(ivy, failed))
+		ivy->rehome_pending[fi / 64] |= 1ULL << (fi % 64);
 	for (pfn = 0; pfn < ivy->cfg.npages; pfn++)
-		ivy_page_node_down(ivy, pfn, failed, rh);
+		ivy_page_node_down(ivy, pfn, failed);
 
 	/*
 	 * Tell the new home we have announced everything it inherits: the
@@ -245,7 +277,7 @@ int ivy_learn_down(struct gvm_ivy *ivy, u32 failed)
 	}
 
 	/* The failed node will not report to barriers still open. */
-	for (i = 0; i < GVM_IVY_MAX_REHOME; i++) {
+	for (i = 0; i < ivy->cfg.rehome_slots; i++) {
 		struct gvm_ivy_rehome *open = &ivy->rehome[i];
 
 		if (open->failed == GVM_NODE_NONE)
@@ -255,6 +287,7 @@ int ivy_learn_down(struct gvm_ivy *ivy, u32 failed)
 		else
 			ivy_rehome_mark(ivy, open, failed);
 	}
+	ivy_rehome_start_pending(ivy);
 	return 0;
 }
 
@@ -347,6 +380,18 @@ int ivy_recv_rehome_done(struct gvm_ivy *ivy, const struct gvm_msg *m)
 	if (!ivy_is_member(ivy, m->arg) || m->arg == ivy->cfg.self)
 		return -EPROTO;
 	ivy_learn_down(ivy, m->arg);
+	if (m->flags & GVM_F_REPLY) {
+		/*
+		 * The failed node's next home opened its barrier late. Answer
+		 * if it is the next home we announced to; if a node between
+		 * is alive to us, we report when we learn it failed.
+		 */
+		if (ivy_succ_with(ivy, ivy_member_index(ivy, m->arg),
+				  GVM_NODE_NONE) == m->src)
+			ivy_send(ivy, GVM_MSG_REHOME_DONE, m->src, 0, 0, 0,
+				 m->arg, 0, 0);
+		return 0;
+	}
 	rh = ivy_rehome_find(ivy, m->arg);
 	if (!rh)
 		return -ESTALE;

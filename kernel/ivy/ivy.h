@@ -126,7 +126,11 @@ struct gvm_ivy_waiter {
 	u32 reserved2;
 };
 
-/* Invalidations waiting at a new home for every survivor to report. */
+/*
+ * A new home waits for every survivor to report it has announced the pages
+ * of a failed home it owns. A failure beyond the slots waits in a bitmap
+ * (struct gvm_ivy.rehome_pending) for one to free, then asks again.
+ */
 struct gvm_ivy_rehome {
 	u32 failed;		/* the failed home, GVM_NODE_NONE = free slot */
 	u32 missing;		/* survivors not yet reported */
@@ -207,6 +211,8 @@ struct gvm_ivy_cfg {
 	u32 inv_flat;		/* up to this many targets: direct INVs */
 	u32 inv_split;		/* tree: first child's share, 1/256ths */
 	u32 nwaiters;		/* home request queue capacity, <= U16_MAX */
+	/* Rehoming barriers open at once, <= GVM_IVY_MAX_REHOME; 0: all. */
+	u32 rehome_slots;
 };
 
 #define GVM_IVY_INV_FLAT	8
@@ -231,6 +237,7 @@ struct gvm_ivy {
 	u32 nalive;
 	u64 next_txid;
 	struct gvm_ivy_rehome rehome[GVM_IVY_MAX_REHOME];
+	u64 *rehome_pending;		/* bitmap by member index */
 };
 
 #define GVM_IVY_WAIT	1	/* gvm_ivy_fault(): wait for COMPLETE */

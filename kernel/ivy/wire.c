@@ -55,8 +55,8 @@ static const struct wire_rule rules[__GVM_MSG_MAX] = {
 	[GVM_MSG_ANNOUNCE]   = { "ANNOUNCE", GVM_F_DISOWN, PL_NONE, ARG_ZERO,
 				 ARG_HINT, 1, TX_OPTIONAL, PG_PAGE },
 	/* Per region (each region rehomes on its own), about no page. */
-	[GVM_MSG_REHOME_DONE] = { "REHOME_DONE", 0, PL_NONE, ARG_NODE,
-				  ARG_ZERO, 0, 0, PG_REGION },
+	[GVM_MSG_REHOME_DONE] = { "REHOME_DONE", GVM_F_REPLY, PL_NONE,
+				  ARG_NODE, ARG_ZERO, 0, 0, PG_REGION },
 	/* A detaching node's: take this page over; it left the region. */
 	[GVM_MSG_HANDOFF]    = { "HANDOFF", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
 				 0, TX_NONE, PG_PAGE },

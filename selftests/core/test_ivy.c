@@ -20,6 +20,13 @@ static void free_for_selftest(void *p, size_t bytes)
 	free(p);
 }
 
+static void setup_cl(const struct cl_config *c)
+{
+	cl_setup(c);
+	cl_init(&S);
+	memset(cl_stats(), 0, sizeof(*cl_stats()));
+}
+
 static void setup(u32 nodes, u32 pages, u32 inv_flat, u32 inv_split,
 		  u32 nwaiters)
 {
@@ -29,9 +36,7 @@ static void setup(u32 nodes, u32 pages, u32 inv_flat, u32 inv_split,
 		.nwaiters = nwaiters, .crash = 1,
 	};
 
-	cl_setup(&c);
-	cl_init(&S);
-	memset(cl_stats(), 0, sizeof(*cl_stats()));
+	setup_cl(&c);
 }
 
 static int apply(u8 kind, u8 a, u8 b)
@@ -501,6 +506,10 @@ TEST(config_is_validated)
 	EXPECT_EQ(-E2BIG, gvm_ivy_cfg_check(&c));
 	c = ok; c.members = NULL;
 	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
+	c = ok; c.rehome_slots = GVM_IVY_MAX_REHOME + 1;
+	EXPECT_EQ(-EINVAL, gvm_ivy_cfg_check(&c));
+	c = ok; c.rehome_slots = GVM_IVY_MAX_REHOME;
+	EXPECT_EQ(0, gvm_ivy_cfg_check(&c));
 }
 
 TEST(owner_failure_fails_faults_never_zeros)
@@ -811,6 +820,48 @@ TEST(claim_at_a_live_node_makes_a_write_whose_requester_failed_moot)
 	ASSERT_LE(0, run());
 	EXPECT_TRUE(gvm_ivy_is_owner(pg(1, 0)));
 	EXPECT_EQ(0, S.node[1].failed_ops);
+	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
+}
+
+/*
+ * Node 2 inherits from both failed homes with room to wait for one: 1's
+ * barrier takes the slot, 0's waits. The page homed at 0 that survivor 3
+ * owns is not called lost meanwhile (2's read of it waits and is served);
+ * 3's report on 0 came while there was no room, so 2 asks for it again
+ * once the slot frees, and the page only node 0 held is lost then.
+ */
+TEST(failure_beyond_the_rehome_slots_waits_for_one)
+{
+	struct cl_config c = {
+		.nodes = 4, .pages = 2, .ops = 100, .inv_flat = 8,
+		.crash = 2, .rehome = 1,
+	};
+
+	setup_cl(&c);
+	ASSERT_LE(0, access_page(3, true, 0));		/* home 0, owner 3 */
+	ASSERT_EQ(0, replay("C0 C1 K21 K20 S20 K30 K31", NULL))
+		TH_LOG("%s", cl_error);
+	EXPECT_EQ(1, S.node[2].ivy.rehome[0].failed);
+	EXPECT_TRUE(pg(2, 0)->dir & GVM_DIR_UNKNOWN);
+	EXPECT_EQ(0, pg(2, 0)->dir & GVM_DIR_LOST);
+	/* 3 announces page 0, reports on 0 (no room: dropped), then on 1. */
+	ASSERT_EQ(0, replay("D32 D32", NULL)) TH_LOG("%s", cl_error);
+	EXPECT_EQ(3, pg(2, 0)->dir_owner);
+	ASSERT_EQ(0, replay("D32", NULL)) TH_LOG("%s", cl_error);
+	EXPECT_EQ(0, S.node[2].ivy.rehome[0].failed);
+	/* 2's read went to 3 when it claimed the page, then the question. */
+	ASSERT_EQ(2, S.chan[2][3].len);
+	EXPECT_EQ(GVM_MSG_FWD_READ, S.chan[2][3].q[0].type);
+	EXPECT_EQ(GVM_MSG_REHOME_DONE, S.chan[2][3].q[1].type);
+	EXPECT_EQ(GVM_F_REPLY, S.chan[2][3].q[1].flags);
+	EXPECT_EQ(0, S.chan[2][3].q[1].arg);
+	EXPECT_TRUE(pg(2, 1)->dir & GVM_DIR_LOST);
+	ASSERT_LE(0, run());
+	EXPECT_EQ(GVM_NODE_NONE, S.node[2].ivy.rehome[0].failed);
+	EXPECT_EQ(0, S.node[2].failed_ops);
+	EXPECT_EQ(S.latest[0], S.node[2].value[0]);
+	ASSERT_LE(0, access_page(3, false, 1));
+	EXPECT_EQ(1, S.node[3].failed_ops);
 	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
 }
 

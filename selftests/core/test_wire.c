@@ -73,6 +73,7 @@ static struct gvm_msg valid(u8 type)
 		m.arg = 7;
 		m.txid = 0;
 		m.pfn = 0;
+		m.flags = GVM_F_REPLY;
 		break;
 	case GVM_MSG_HANDOFF:
 		m.txid = 0;
@@ -277,6 +278,8 @@ static const struct bad bads[] = {
 	{ "INV_ACK counting too many", GVM_MSG_INV_ACK, H(arg), ID_SPACE + 1, 0, GVM_WIRE_EARG },
 	{ "request without txid", GVM_MSG_READ_REQ, H(txid), 0, 0, GVM_WIRE_ETXID },
 	{ "txid on REHOME_DONE", GVM_MSG_REHOME_DONE, H(txid), 1, 0, GVM_WIRE_ETXID },
+	{ "REFUSED on REHOME_DONE", GVM_MSG_REHOME_DONE, H(flags), GVM_F_REFUSED, 0, GVM_WIRE_EFLAGS },
+	{ "REPLY on DETACH", GVM_MSG_DETACH, H(flags), GVM_F_REPLY, 0, GVM_WIRE_EFLAGS },
 	{ "txid on HANDOFF", GVM_MSG_HANDOFF, H(txid), 1, 0, GVM_WIRE_ETXID },
 	{ "arg on HANDOFF", GVM_MSG_HANDOFF, H(arg), 1, 0, GVM_WIRE_EARG },
 	{ "DETACH about a page", GVM_MSG_DETACH, H(pfn), 1, 0, GVM_WIRE_ERESERVED },

@@ -65,16 +65,18 @@ static void pick_config(const u8 *d, struct cl_config *c)
 	c->inv_flat = d[5] % 9;
 	c->inv_split = 1 + d[6];
 	c->nwaiters = 1 + d[7] % 8;
+	/* One rehoming slot: a second failure to inherit waits for it. */
+	c->rehome = (d[7] >> 3) & 1;
 	c->initial_owner = 0;
 }
 
 static void print_config(void)
 {
 	fprintf(stderr,
-		"config: nodes=%u pages=%u ops=%u crash=%u refaults=%u replay=%u reask=%u ahead=%u inv_flat=%u inv_split=%u nwaiters=%u initial_owner=%u\n",
+		"config: nodes=%u pages=%u ops=%u crash=%u refaults=%u replay=%u reask=%u ahead=%u inv_flat=%u inv_split=%u nwaiters=%u rehome=%u initial_owner=%u\n",
 		cfg.nodes, cfg.pages, cfg.ops, cfg.crash, cfg.refaults,
 		cfg.replay, cfg.reask, cfg.ahead, cfg.inv_flat, cfg.inv_split,
-		cfg.nwaiters, cfg.initial_owner);
+		cfg.nwaiters, cfg.rehome, cfg.initial_owner);
 }
 
 /*

@@ -183,6 +183,9 @@ static void check_fields(const struct gvm_msg *m,
 	case GVM_MSG_ANNOUNCE:
 		CHECK(!(m->flags & ~GVM_F_DISOWN));
 		break;
+	case GVM_MSG_REHOME_DONE:
+		CHECK(!(m->flags & ~GVM_F_REPLY));
+		break;
 	case GVM_MSG_ATTACH:
 		break;		/* above */
 	default:

@@ -208,6 +208,7 @@ static void cl_engine_cfg(struct gvm_ivy_cfg *c, u32 self)
 	c->inv_flat = cl_cfg.inv_flat;
 	c->inv_split = cl_cfg.inv_split;
 	c->nwaiters = cl_cfg.nwaiters;
+	c->rehome_slots = cl_cfg.rehome;
 }
 
 void cl_init(struct cl_state *s)

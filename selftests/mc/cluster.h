@@ -131,6 +131,11 @@ struct cl_config {
 	 * sharers, and fail): fewer states where their writes add nothing.
 	 */
 	u32 readers;
+	/*
+	 * Rehoming barriers a node keeps open at once (0: the engine's
+	 * default): with one, a second failure to inherit waits for the slot.
+	 */
+	u32 rehome;
 };
 
 enum cl_kind {

@@ -12,7 +12,7 @@
 #   unit           the core unit tests: one replays the trace the checker
 #                  finds only at the end of its largest two-failure
 #                  configuration (minutes), or asserts more than the checker
-#                  does (a page called lost at once, not at the next fault)
+#                  does (when a page is called lost: too late, too soon)
 #   fuzz           the engine fuzzer's committed seeds: the bug needs more
 #                  nodes, failures and requests asked again than the checker
 #                  can explore (one seed is the input that found it)
@@ -49,6 +49,9 @@ claim-moves-forward|kernel/ivy/engine.c|s/^\t\tpg->dir_owner = owner;$/\t\tpg->d
 requeue-keeps-query|kernel/ivy/engine.c|s/^\tpg->dir \&= ~(GVM_DIR_LOCKED . GVM_DIR_QUERY);$/\tpg->dir \&= ~GVM_DIR_LOCKED;/|a write put back in the queue leaves its query pending (the page stays busy)|mc 4n1p-fail2
 forward-to-dead-owner|kernel/ivy/engine.c|s/^\t    !gvm_ivy_alive(ivy, pg->dir_owner)) {$/\t    0) {/|requests wait on an owner that failed during a write (livelock)|mc 4n1p-fail2
 moot-write-lost|kernel/ivy/failure.c|s/^\t    gvm_ivy_alive(ivy, pg->dir_owner)) {$/\t    0) {/|a write whose requester failed loses a page a claim had put at a live node|unit
+overflow-lost-at-once|kernel/ivy/failure.c|s/^\t\tpg->dir = GVM_DIR_UNKNOWN;$/\t\tif (!ivy_rehome_find(ivy, failed)) { ivy_dir_lost(ivy, pfn); return; } pg->dir = GVM_DIR_UNKNOWN;/|a failure beyond the rehoming slots has its pages called lost at once, though their owners live|unit
+pending-never-opened|kernel/ivy/failure.c|s/^\(\t*\)ivy_rehome_start_pending(ivy);$/\1;/|a failure beyond the rehoming slots is never waited for (its pages stay unknown)|mc 4n1p-fail2-slot1
+rehome-ask-unanswered|kernel/ivy/failure.c|s/GVM_NODE_NONE) == m->src)$/GVM_NODE_NONE) == m->src \&\& 0)/|a new home that asks again for reports gets none|mc 4n1p-fail2-slot1
 '
 
 mkdir -p "$out"

@@ -22,12 +22,15 @@
 #define GVM_PAGE_SIZE		(1U << GVM_PAGE_SHIFT)
 
 /* ---------------------------------------------------------------------- */
-/* Peer wire format, version 5.                                           */
+/* Peer wire format, version 6.                                           */
 /* ---------------------------------------------------------------------- */
 
 #define GVM_WIRE_MAGIC		0x314d5647U	/* "GVM1" read as LE bytes */
-/* 2: HANDOFF, DETACH, SYNC; 3: ATTACH; 4: GVM_F_HAVE; 5: open ids */
-#define GVM_WIRE_VERSION	5
+/*
+ * 2: HANDOFF, DETACH, SYNC; 3: ATTACH; 4: GVM_F_HAVE; 5: open ids;
+ * 6: REHOME_DONE may ask for one (GVM_F_REPLY)
+ */
+#define GVM_WIRE_VERSION	6
 
 /*
  * Coherence messages (Ivy, fixed distributed manager). "home" is the node
@@ -59,7 +62,12 @@
  * QUERY	home -> owner		txid, pfn, arg = failed node
  * ANNOUNCE	owner -> home		txid, pfn, pg_version; GVM_F_DISOWN:
  *					not the owner, aux = probable owner
- * REHOME_DONE	any -> new home		arg = failed node
+ * REHOME_DONE	any -> new home		arg = failed node: the sender has
+ *					announced every page homed there that
+ *					it owns.
+ *					GVM_F_REPLY (new home -> any): the new
+ *					home lacked room to wait before, answer
+ *					with yours
  * HANDOFF	detaching -> taker	pfn: take the page over (a write fault)
  * DETACH	detaching -> all	the sender left the region, owning nothing
  * SYNC		detaching -> all	txid: answer once every earlier frame of
@@ -125,7 +133,7 @@ enum gvm_msg_type {
 #define GVM_F_FAILED		(1U << 1)	/* INV_ACK */
 #define GVM_F_WRITE		(1U << 2)	/* BOUNCE */
 #define GVM_F_DISOWN		(1U << 3)	/* ANNOUNCE */
-#define GVM_F_REPLY		(1U << 4)	/* ATTACH */
+#define GVM_F_REPLY		(1U << 4)	/* ATTACH, REHOME_DONE */
 #define GVM_F_REFUSED		(1U << 5)	/* ATTACH */
 #define GVM_F_BROKEN		(1U << 6)	/* ATTACH */
 #define GVM_F_HAVE		(1U << 7)	/* WRITE_REQ, FWD_WRITE */
