@@ -89,7 +89,7 @@ done
 # model-checker configurations on one, everything else on the other.
 # Nothing here shares build outputs (the binaries were built above, fuzz
 # and mutants build into their own directories).
-MC_BIG='4n2p-fail 4n1p-fail2 4n1p-fail2-slot1'
+MC_BIG='4n2p-fail 4n1p-fail2'
 lane_big() {
 	for c in $MC_BIG; do
 		run "model-checker-$c" "$B/mc/mc" "$c"
