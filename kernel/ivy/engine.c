@@ -68,7 +68,7 @@ void ivy_timer(struct gvm_ivy *ivy, enum gvm_timer timer, u64 pfn, u64 txid)
 bool gvm_ivy_alive(const struct gvm_ivy *ivy, u32 node)
 {
 	return node < ivy->cfg.id_space &&
-	       (ivy->alive[node / 64] & (1ULL << (node % 64)));
+	       ivy_bit_test(ivy->alive, node);
 }
 
 /* Index of @node in the member list, or GVM_NODE_NONE. */
@@ -196,7 +196,7 @@ int gvm_ivy_init(struct gvm_ivy *ivy, const struct gvm_ivy_cfg *cfg,
 	ivy->next_txid = 1;
 
 	for (i = 0; i < cfg->nmembers; i++)
-		ivy->alive[cfg->members[i] / 64] |= 1ULL << (cfg->members[i] % 64);
+		ivy_bit_set(ivy->alive, cfg->members[i]);
 	ivy->nalive = cfg->nmembers;
 	for (i = 0; i < cfg->nwaiters; i++)
 		ivy->waiters[i].next = i + 1 < cfg->nwaiters ? i + 2 : 0;

@@ -66,7 +66,7 @@ static struct gvm_ivy_rehome *ivy_rehome_new(struct gvm_ivy *ivy, u32 failed)
 		if (id != ivy->cfg.self && gvm_ivy_alive(ivy, id))
 			rh->missing++;
 		else
-			rh->reported[i / 64] |= 1ULL << (i % 64);
+			ivy_bit_set(rh->reported, i);
 	}
 	return rh;
 }
@@ -101,12 +101,12 @@ static void ivy_rehome_start_pending(struct gvm_ivy *ivy)
 		u32 failed = ivy->cfg.members[i];
 		struct gvm_ivy_rehome *rh;
 
-		if (!(ivy->rehome_pending[i / 64] & (1ULL << (i % 64))))
+		if (!ivy_bit_test(ivy->rehome_pending, i))
 			continue;
 		rh = ivy_rehome_new(ivy, failed);
 		if (!rh)
 			return;
-		ivy->rehome_pending[i / 64] &= ~(1ULL << (i % 64));
+		ivy_bit_clear(ivy->rehome_pending, i);
 		if (!rh->missing) {
 			ivy_rehome_complete(ivy, rh);
 			continue;
@@ -126,9 +126,9 @@ static void ivy_rehome_mark(struct gvm_ivy *ivy, struct gvm_ivy_rehome *rh,
 {
 	u32 i = ivy_member_index(ivy, node);
 
-	if (i == GVM_NODE_NONE || (rh->reported[i / 64] & (1ULL << (i % 64))))
+	if (i == GVM_NODE_NONE || ivy_bit_test(rh->reported, i))
 		return;
-	rh->reported[i / 64] |= 1ULL << (i % 64);
+	ivy_bit_set(rh->reported, i);
 	if (!--rh->missing) {
 		ivy_rehome_complete(ivy, rh);
 		ivy_rehome_start_pending(ivy);
@@ -249,14 +249,14 @@ int ivy_learn_down(struct gvm_ivy *ivy, u32 failed)
 	if (failed == ivy->cfg.self || fi == GVM_NODE_NONE ||
 	    !gvm_ivy_alive(ivy, failed))
 		return 0;
-	ivy->alive[failed / 64] &= ~(1ULL << (failed % 64));
+	ivy_bit_clear(ivy->alive, failed);
 	ivy->nalive--;
 	ivy_emit(ivy, &a);
 
 	/* The failed home's pages all move to the next live member. */
 	if (ivy_succ_with(ivy, fi, GVM_NODE_NONE) == ivy->cfg.self &&
 	    !ivy_rehome_new(ivy, failed))
-		ivy->rehome_pending[fi / 64] |= 1ULL << (fi % 64);
+		ivy_bit_set(ivy->rehome_pending, fi);
 	for (pfn = 0; pfn < ivy->cfg.npages; pfn++)
 		ivy_page_node_down(ivy, pfn, failed);
 

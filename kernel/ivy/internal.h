@@ -25,6 +25,22 @@ static inline void ivy_dir_txn_clear(struct gvm_ivy_page *pg)
 	pg->dir_txid = 0;
 }
 
+/* Bitmaps of u64 words: alive by node id, barriers by member index. */
+static inline bool ivy_bit_test(const u64 *map, u32 i)
+{
+	return map[i / 64] & (1ULL << (i % 64));
+}
+
+static inline void ivy_bit_set(u64 *map, u32 i)
+{
+	map[i / 64] |= 1ULL << (i % 64);
+}
+
+static inline void ivy_bit_clear(u64 *map, u32 i)
+{
+	map[i / 64] &= ~(1ULL << (i % 64));
+}
+
 static inline void ivy_emit(struct gvm_ivy *ivy, const struct gvm_ivy_action *a)
 {
 	ivy->ops->emit(ivy->priv, a);
