@@ -199,9 +199,9 @@ $(B)/bench/bench_core: selftests/bench/bench_core.c $(CORE_SRC) $(CORE_HDR) \
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_FAST) -o $@ $< $(CORE_SRC)
 
-# The kernel rows come from a VM (selftests/vm/scenarios/bench.py).
+# The kernel rows come from VMs (selftests/vm/scenarios/bench*.py).
 bench: $(B)/sim/gvm-sim $(B)/bench/bench_core
-	$(Q)$(MAKE) --no-print-directory -s vmtest SCENARIO=bench \
+	$(Q)$(MAKE) --no-print-directory -s vmtest SCENARIO="bench bench-vms" \
 		>$(B)/bench-kernel.log 2>&1 || \
 		{ cat $(B)/bench-kernel.log; echo "bench: the VM part failed"; \
 		  exit 1; }

@@ -7,9 +7,13 @@
  *
  * Binds 127.0.0.1 on a free port, prints "ready PORT" and forwards every
  * datagram that arrives from VM i (QEMU's "-netdev socket,udp=127.0.0.1:PORT,
- * localaddr=127.0.0.1:VMPORT[i]") to every other VM: a hub, not a switch,
- * so broadcasts and ARP need no learning. Datagrams from any other local
- * port are commands, answered with one line:
+ * localaddr=127.0.0.1:VMPORT[i]") to the other VMs, as a learning switch
+ * does: a frame for a MAC address seen as the source of VM j's frames goes
+ * to VM j alone, any other (broadcast, ARP, a MAC not seen yet) to every
+ * other VM. Flooding every frame would wake every VM's QEMU for the
+ * traffic of two, on a host with two cores to share among them all.
+ * Datagrams from any other local port are commands, answered with one
+ * line:
  *
  *   cut I [J]      drop frames between I and every VM (or only J)
  *   restore I [J]  undo it
@@ -34,8 +38,12 @@
 #define MAX_VMS 64
 #define FRAME_MAX 65536
 
+#define ETH_ALEN 6
+
 struct vm {
 	unsigned short port;	/* host byte order */
+	bool learnt;
+	unsigned char mac[ETH_ALEN];	/* source of its frames */
 	unsigned long in, out, dropped;
 };
 
@@ -78,13 +86,34 @@ static void send_to(int fd, unsigned short port, const void *buf, size_t len)
 	sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to));
 }
 
+/* The VM whose frames come from @mac, or -1. */
+static int vm_by_mac(const unsigned char *mac)
+{
+	int i;
+
+	for (i = 0; i < nr_vms; i++)
+		if (vms[i].learnt && !memcmp(vms[i].mac, mac, ETH_ALEN))
+			return i;
+	return -1;
+}
+
 static void forward(int fd, int from, const char *buf, size_t len)
 {
-	int j;
+	const unsigned char *eth = (const unsigned char *)buf;
+	int j, to = -1;
 
 	vms[from].in++;
+	if (len >= 2 * ETH_ALEN) {
+		/* Unicast sources only: a group address is nobody's. */
+		if (!(eth[ETH_ALEN] & 1)) {
+			memcpy(vms[from].mac, eth + ETH_ALEN, ETH_ALEN);
+			vms[from].learnt = true;
+		}
+		if (!(eth[0] & 1))
+			to = vm_by_mac(eth);
+	}
 	for (j = 0; j < nr_vms; j++) {
-		if (j == from)
+		if (j == from || (to >= 0 && j != to))
 			continue;
 		if (blocked[from][j]) {
 			vms[from].dropped++;
