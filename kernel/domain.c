@@ -251,7 +251,7 @@ static void gvm_domain_free(struct gvm_domain *d)
 	/* What is left is the domain itself, or something leaked. */
 	WARN_ON_ONCE(atomic64_read(&d->mem_bytes) != sizeof(*d));
 	atomic64_sub(sizeof(*d), &gvm_mem_total);
-	kfree(d);
+	kfree_sensitive(d);
 }
 
 int gvm_domain_create(struct gvm_net *gn, const struct gvm_domain_cfg *cfg,
@@ -274,6 +274,8 @@ int gvm_domain_create(struct gvm_net *gn, const struct gvm_domain_cfg *cfg,
 	d->timeout_ms = cfg->timeout_ms;
 	d->connect = cfg->connect;
 	memcpy(d->name, cfg->name, sizeof(d->name));
+	d->has_psk = cfg->has_psk;
+	memcpy(d->psk, cfg->psk, sizeof(d->psk));
 	mutex_init(&d->lock);
 	xa_init(&d->peers);
 	xa_init(&d->regions);

@@ -61,6 +61,8 @@ struct gvm_domain {
 	u32 heartbeat_ms;
 	u32 timeout_ms;
 	u8 connect;			/* enum gvm_connect */
+	bool has_psk;
+	u8 psk[GVM_PSK_LEN];		/* frames are tagged (auth.h) */
 
 	struct mutex lock;		/* everything below */
 	struct xarray peers;		/* node id -> struct gvm_peer */
@@ -93,6 +95,8 @@ struct gvm_domain_cfg {
 	u32 heartbeat_ms, timeout_ms;
 	u8 connect;
 	char name[GVM_NAME_MAX];
+	bool has_psk;
+	u8 psk[GVM_PSK_LEN];
 };
 
 int gvm_domain_create(struct gvm_net *gn, const struct gvm_domain_cfg *cfg,

@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <net/genetlink.h>
 
+#include "auth.h"
 #include "copyset/copyset.h"
 #include "device.h"
 #include "domain.h"
@@ -43,6 +44,8 @@ static int __init gvm_selftests(void)
 	ret = gvm_copyset_selftest(gvm_selftest_alloc, gvm_selftest_free);
 	if (!ret)
 		ret = gvm_ivy_selftest(&mem);
+	if (!ret)
+		ret = gvm_auth_selftest();
 	if (ret) {
 		pr_err("giantvm: self-tests failed (%d)\n", ret);
 		return -ENOTRECOVERABLE;

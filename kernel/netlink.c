@@ -11,6 +11,7 @@
 #include <net/sock.h>
 
 #include "domain.h"
+#include "auth.h"
 #include "netlink.h"
 #include "region.h"
 
@@ -52,6 +53,8 @@ static const struct nla_policy gvm_policy[GVM_A_MAX + 1] = {
 	[GVM_A_ERRNO] = { .type = NLA_REJECT },
 	[GVM_A_VERSION] = { .type = NLA_REJECT },
 	[GVM_A_REGION_CONFLICT] = { .type = NLA_REJECT },
+	[GVM_A_PSK] = NLA_POLICY_EXACT_LEN(GVM_PSK_LEN),
+	[GVM_A_AUTH] = { .type = NLA_REJECT },
 };
 
 enum { GVM_MCGRP_EVENTS_IDX };
@@ -147,6 +150,7 @@ static int gvm_fill_domain(struct sk_buff *skb, struct gvm_domain *d,
 	    nla_put_u32(skb, GVM_A_TIMEOUT_MS, d->timeout_ms) ||
 	    nla_put_u8(skb, GVM_A_CONNECT, d->connect) ||
 	    (d->name[0] && nla_put_string(skb, GVM_A_NAME, d->name)) ||
+	    (d->has_psk && nla_put_u8(skb, GVM_A_AUTH, 1)) ||
 	    nla_put_u32(skb, GVM_A_MEMBERS, d->nmembers) ||
 	    nla_put_u64_64bit(skb, GVM_A_MEM_BYTES,
 			      atomic64_read(&d->mem_bytes), GVM_A_PAD) ||
@@ -222,8 +226,19 @@ static int gvm_nl_domain_new(struct sk_buff *skb, struct genl_info *info)
 		cfg.connect = nla_get_u8(at[GVM_A_CONNECT]);
 	if (at[GVM_A_NAME])
 		nla_strscpy(cfg.name, at[GVM_A_NAME], sizeof(cfg.name));
-	return gvm_domain_create(gvm_net(genl_info_net(info)), &cfg,
-				 info->extack);
+	if (at[GVM_A_PSK]) {
+		nla_memcpy(cfg.psk, at[GVM_A_PSK], sizeof(cfg.psk));
+		if (!gvm_psk_valid(cfg.psk)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, at[GVM_A_PSK],
+					    "the pre-shared key is all zeros");
+			return -EINVAL;
+		}
+		cfg.has_psk = true;
+	}
+	ret = gvm_domain_create(gvm_net(genl_info_net(info)), &cfg,
+				info->extack);
+	memzero_explicit(&cfg, sizeof(cfg));
+	return ret;
 }
 
 static int gvm_nl_domain_del(struct sk_buff *skb, struct genl_info *info)

@@ -31,7 +31,9 @@
 
 struct gvm_frame {
 	struct list_head node;
-	u32 len;
+	u32 len;			/* the tag's room included */
+	bool tagged;			/* its last GVM_TAG_LEN bytes: the tag */
+	bool sealed;			/* the tag is there */
 	u8 data[];
 };
 
@@ -42,6 +44,7 @@ static const char * const gvm_hello_reasons[] = {
 	[GVM_HELLO_WRONG_NODE] = "addressed to another node id",
 	[GVM_HELLO_VERSION] = "wire protocol version mismatch",
 	[GVM_HELLO_MALFORMED] = "malformed handshake",
+	[GVM_HELLO_AUTH] = "pre-shared keys differ, or only one side has one",
 };
 
 static struct gvm_stats *gvm_conn_stats(struct gvm_conn *c)
@@ -54,6 +57,45 @@ static struct gvm_stats *gvm_conn_stats(struct gvm_conn *c)
 static void gvm_stat_add(struct gvm_conn *c, int stat, u64 n)
 {
 	atomic64_add(n, &gvm_conn_stats(c)->c[stat]);
+}
+
+/* Is a frame of @type followed by a tag, in domain @d? */
+static bool gvm_tagged(const struct gvm_domain *d, u8 type)
+{
+	return d->has_psk && type != GVM_MSG_HELLO &&
+	       type != GVM_MSG_HELLO_NACK;
+}
+
+/* The direction of the frames we send on @c (auth.h), and of those we get. */
+static int gvm_dir_out(const struct gvm_conn *c)
+{
+	return c->outgoing ? 0 : 1;
+}
+
+static int gvm_dir_in(const struct gvm_conn *c)
+{
+	return c->outgoing ? 1 : 0;
+}
+
+/*
+ * With c->txmutex held, before frame @f goes: its tag, once, from the next
+ * count. False while the connection has no key (a connector waiting for
+ * HELLO_ACK): it waits.
+ */
+static bool gvm_frame_seal(struct gvm_conn *c, struct gvm_frame *f)
+{
+	struct kvec iov = { .iov_base = f->data,
+			    .iov_len = f->len - GVM_TAG_LEN };
+
+	if (!f->tagged || f->sealed)
+		return true;
+	/* Pairs with the release that publishes c->auth (receiving work). */
+	if (!smp_load_acquire(&c->keyed))
+		return false;
+	gvm_auth_tag(&c->auth, gvm_dir_out(c), &iov, 1,
+		     f->data + f->len - GVM_TAG_LEN);
+	f->sealed = true;
+	return true;
 }
 
 static int gvm_sockaddr(const struct gvm_addr *a, struct sockaddr_storage *ss)
@@ -195,17 +237,21 @@ static int gvm_conn_enqueue(struct gvm_conn *c, struct gvm_msg *m, bool head)
 {
 	struct gvm_domain *d = c->domain;
 	size_t len = sizeof(struct gvm_wire_hdr) + gvm_wire_payload_len(m);
+	bool tagged = gvm_tagged(d, m->type);
+	size_t room = len + (tagged ? GVM_TAG_LEN : 0);
 	struct gvm_frame *f;
 
 	gvm_conn_stamp(c, m);
-	f = gvm_alloc(d, sizeof(*f) + len, GFP_KERNEL);
+	f = gvm_alloc(d, sizeof(*f) + room, GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
 	if (gvm_wire_encode(m, f->data, len) != len) {
-		gvm_free(d, f, sizeof(*f) + len);
+		gvm_free(d, f, sizeof(*f) + room);
 		return -EINVAL;
 	}
-	f->len = len;
+	f->len = room;
+	f->tagged = tagged;
+	f->sealed = false;
 	spin_lock_bh(&c->txlock);
 	if (head)
 		list_add(&f->node, &c->txq);
@@ -353,6 +399,12 @@ static void gvm_conn_lost(struct gvm_conn *c, const char *why)
 	struct gvm_peer *p = c->peer;
 	struct gvm_link *l;
 
+	if (c->state == GVM_CONN_PROVING) {
+		atomic64_inc(&c->domain->gone.c[GVM_STAT_HANDSHAKE_FAILS]);
+		gvm_notify_handshake(c->domain, c->claimed, GVM_HELLO_AUTH,
+				     "the connection ended before the member proved the pre-shared key");
+	}
+
 	if (!gvm_conn_hold(c) && p && p->link)
 		gvm_link_drop_held(p->link);
 	gvm_conn_close(c);
@@ -394,6 +446,9 @@ static void gvm_conn_flush_sync(struct gvm_conn *c)
 		struct kvec iov = { f->data + off, f->len - off };
 		struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 
+		/* A frame without its tag would only be refused. */
+		if (!gvm_frame_seal(c, f))
+			connected = false;
 		if (connected &&
 		    kernel_sendmsg(c->sock, &msg, &iov, 1, iov.iov_len) ==
 		    iov.iov_len)
@@ -523,6 +578,7 @@ static void gvm_connect(struct gvm_peer *p)
 		goto err;
 	}
 	c->peer = p;
+	c->claimed = p->id;
 	c->state = GVM_CONN_CONNECTING;
 	c->nonce = get_random_u64() | 1;
 	/* What the last one could not send goes first, behind the HELLO. */
@@ -677,24 +733,14 @@ static void gvm_hello_refuse(struct gvm_conn *c, u32 node, u8 reason)
 	gvm_conn_close(c);
 }
 
-/* With d->lock held: an accepted connection says who it is. */
-static void gvm_hello(struct gvm_conn *c, const struct gvm_msg *m)
+/*
+ * With d->lock held: @c, accepted, is @p's connection to us now (its HELLO
+ * taken and, with a pre-shared key, the key proven).
+ */
+static void gvm_hello_accept(struct gvm_conn *c, struct gvm_peer *p)
 {
-	struct gvm_domain *d = c->domain;
-	struct gvm_peer *p;
-	struct gvm_link *l;
+	struct gvm_link *l = gvm_link_get(p);
 
-	c->nonce = m->txid;
-	if (m->type != GVM_MSG_HELLO) {
-		gvm_hello_refuse(c, m->src, GVM_HELLO_MALFORMED);
-		return;
-	}
-	p = xa_load(&d->peers, m->src);
-	if (!p || p->state == GVM_NODE_SELF) {
-		gvm_hello_refuse(c, m->src, GVM_HELLO_NOT_MEMBER);
-		return;
-	}
-	l = gvm_link_get(p);
 	if (!l) {
 		gvm_conn_close(c);
 		return;
@@ -708,13 +754,109 @@ static void gvm_hello(struct gvm_conn *c, const struct gvm_msg *m)
 	c->since = jiffies;
 	l->rx = c;
 	atomic64_inc(&l->stats.c[GVM_STAT_CONNECTS]);
-	gvm_conn_control(c, GVM_MSG_HELLO_ACK, p->id, 0, c->nonce);
 	p->last_rx = jiffies;
 	gvm_peer_set_state(p, GVM_NODE_UP, "connected to us");
 	/* It is back: reopen ours at once rather than at the next backoff. */
 	l->next_connect = jiffies;
 	l->backoff_ms = GVM_BACKOFF_MIN_MS;
 	gvm_link_start(p);
+}
+
+/*
+ * With d->lock held: an accepted connection says who it is. With a
+ * pre-shared key, HELLO_ACK brings our nonce and the connection waits, in
+ * the pending list, for its first tagged frame (gvm_rx_frame()).
+ */
+static void gvm_hello(struct gvm_conn *c, const struct gvm_msg *m)
+{
+	struct gvm_domain *d = c->domain;
+	struct gvm_msg ack = { .type = GVM_MSG_HELLO_ACK, .dst = m->src,
+			       .txid = m->txid };
+	struct gvm_peer *p;
+
+	c->nonce = m->txid;
+	if (m->type != GVM_MSG_HELLO) {
+		gvm_hello_refuse(c, m->src, GVM_HELLO_MALFORMED);
+		return;
+	}
+	p = xa_load(&d->peers, m->src);
+	if (!p || p->state == GVM_NODE_SELF) {
+		gvm_hello_refuse(c, m->src, GVM_HELLO_NOT_MEMBER);
+		return;
+	}
+	if (!(m->flags & GVM_F_AUTH) != !d->has_psk) {
+		gvm_hello_refuse(c, m->src, GVM_HELLO_AUTH);
+		return;
+	}
+	if (!d->has_psk) {
+		gvm_hello_accept(c, p);
+		if (!c->dead)
+			gvm_conn_send(c, &ack);
+		return;
+	}
+	ack.flags = GVM_F_AUTH;
+	ack.version = get_random_u64() | 1;
+	gvm_auth_derive(&c->auth, d->psk, d->id, m->src, d->self, m->txid,
+			ack.version);
+	/* c->auth before the senders see the key (gvm_frame_seal()). */
+	smp_store_release(&c->keyed, true);
+	c->state = GVM_CONN_PROVING;
+	c->claimed = m->src;
+	c->since = jiffies;
+	gvm_conn_send(c, &ack);
+}
+
+/*
+ * Is the frame @buf, @len bytes, followed by @tag authentic? A connector
+ * learns its key from the first: HELLO_ACK brings the acceptor's nonce.
+ * In c's receiving work, the only one that sets c->keyed but a HELLO's.
+ */
+static bool gvm_rx_authentic(struct gvm_conn *c, const u8 *buf, u32 len,
+			     const u8 *tag)
+{
+	const struct gvm_wire_hdr *h = (const struct gvm_wire_hdr *)buf;
+	struct gvm_domain *d = c->domain;
+	u64 nonce = le64_to_cpu(h->pg_version);
+
+	if (!c->keyed) {
+		if (!c->outgoing || READ_ONCE(c->state) != GVM_CONN_HELLO_SENT ||
+		    h->type != GVM_MSG_HELLO_ACK ||
+		    !(le16_to_cpu(h->flags) & GVM_F_AUTH) || !nonce)
+			return false;
+		gvm_auth_derive(&c->auth, d->psk, d->id, d->self, c->claimed,
+				c->nonce, nonce);
+	}
+	if (!gvm_auth_check(&c->auth, gvm_dir_in(c), buf, len, tag))
+		return false;
+	if (!c->keyed) {
+		/* c->auth before the senders see the key (gvm_frame_seal()). */
+		smp_store_release(&c->keyed, true);
+	}
+	return true;
+}
+
+/* With d->lock held: a frame on @c failed authentication. */
+static void gvm_rx_forged(struct gvm_conn *c)
+{
+	struct gvm_domain *d = c->domain;
+
+	gvm_stat_add(c, GVM_STAT_BAD_FRAMES, 1);
+	switch (c->state) {
+	case GVM_CONN_HELLO_SENT:
+		atomic64_inc(&c->peer->link->stats.c[GVM_STAT_HANDSHAKE_FAILS]);
+		gvm_notify_handshake(d, c->peer->id, GVM_HELLO_AUTH,
+				     "its HELLO_ACK failed authentication: the pre-shared keys differ");
+		gvm_conn_lost(c, "handshake refused");
+		break;
+	case GVM_CONN_PROVING:
+		atomic64_inc(&d->gone.c[GVM_STAT_HANDSHAKE_FAILS]);
+		gvm_notify_handshake(d, c->claimed, GVM_HELLO_AUTH,
+				     "its first frame failed authentication: the pre-shared keys differ");
+		gvm_conn_close(c);
+		break;
+	default:
+		gvm_conn_lost(c, "a frame failed authentication");
+	}
 }
 
 /* With d->lock held: the answer to our HELLO. */
@@ -724,7 +866,7 @@ static void gvm_hello_answer(struct gvm_conn *c, const struct gvm_msg *m)
 	struct gvm_link *l = p->link;
 
 	if (m->type == GVM_MSG_HELLO_ACK && m->txid == c->nonce &&
-	    m->src == p->id) {
+	    m->src == p->id && !(m->flags & GVM_F_AUTH) == !c->keyed) {
 		c->state = GVM_CONN_UP;
 		c->since = jiffies;
 		l->backoff_ms = GVM_BACKOFF_MIN_MS;
@@ -732,10 +874,16 @@ static void gvm_hello_answer(struct gvm_conn *c, const struct gvm_msg *m)
 		atomic64_inc(&l->stats.c[GVM_STAT_CONNECTS]);
 		p->last_rx = jiffies;
 		gvm_peer_set_state(p, GVM_NODE_UP, "connected");
+		/* Our first tagged frame proves the key; the queued follow. */
+		if (c->keyed)
+			gvm_conn_control(c, GVM_MSG_HEARTBEAT, p->id, 0, 0);
 		return;
 	}
 	atomic64_inc(&l->stats.c[GVM_STAT_HANDSHAKE_FAILS]);
-	if (m->type == GVM_MSG_HELLO_NACK)
+	if (m->type == GVM_MSG_HELLO_ACK && (m->flags & GVM_F_AUTH))
+		gvm_notify_handshake(c->domain, p->id, GVM_HELLO_AUTH,
+				     "the member has a pre-shared key, this node none");
+	else if (m->type == GVM_MSG_HELLO_NACK)
 		gvm_notify_handshake(c->domain, p->id, m->arg,
 				     gvm_hello_reasons[m->arg]);
 	else
@@ -761,7 +909,10 @@ static u8 gvm_hello_reason(enum gvm_wire_status st)
 	}
 }
 
-/* One whole frame, @buf in c->rxbuf. False when @c was closed. */
+/*
+ * One whole frame and its tag, @buf in c->rxbuf (or what came of one the
+ * codec refuses). False when @c was closed.
+ */
 static bool gvm_rx_frame(struct gvm_conn *c, u8 *buf, u32 len)
 {
 	struct gvm_domain *d = c->domain;
@@ -772,11 +923,27 @@ static bool gvm_rx_frame(struct gvm_conn *c, u8 *buf, u32 len)
 	enum gvm_wire_status st;
 	struct gvm_peer *p;
 	struct gvm_msg m;
-	bool open = true;
+	bool open = true, authentic;
+	size_t flen;
 
+	/* Checked before the codec, which converts INV ranges in place. */
+	if (!gvm_wire_peek(buf, len, &flen) &&
+	    gvm_tagged(d, ((struct gvm_wire_hdr *)buf)->type)) {
+		len -= GVM_TAG_LEN;
+		authentic = c->state == GVM_CONN_WAIT_HELLO ||
+			    gvm_rx_authentic(c, buf, len, buf + len);
+	} else {
+		/* Only HELLO and its refusal come untagged. */
+		authentic = !d->has_psk || c->state != GVM_CONN_PROVING;
+	}
 	st = gvm_wire_decode(buf, len, &lim, &m);
 	mutex_lock(&d->lock);
 	if (c->dead) {
+		open = false;
+		goto out;
+	}
+	if (!authentic) {
+		gvm_rx_forged(c);
 		open = false;
 		goto out;
 	}
@@ -794,6 +961,20 @@ static bool gvm_rx_frame(struct gvm_conn *c, u8 *buf, u32 len)
 		gvm_hello(c, &m);
 		open = !c->dead;
 		goto out;
+	}
+	if (c->state == GVM_CONN_PROVING) {
+		/* The key proven: the member it said it is, if still one. */
+		p = xa_load(&d->peers, c->claimed);
+		if (!p || p->state == GVM_NODE_SELF) {
+			gvm_conn_close(c);
+			open = false;
+			goto out;
+		}
+		gvm_hello_accept(c, p);
+		if (c->dead) {
+			open = false;
+			goto out;
+		}
 	}
 	gvm_stat_add(c, GVM_STAT_RX_FRAMES, 1);
 	gvm_stat_add(c, GVM_STAT_RX_BYTES, len);
@@ -891,6 +1072,9 @@ static void gvm_rx_work(struct work_struct *w)
 				gvm_rx_frame(c, p, have);
 				return;
 			}
+			if (gvm_tagged(c->domain,
+				       ((struct gvm_wire_hdr *)p)->type))
+				frame += GVM_TAG_LEN;
 		}
 		if (have >= frame) {
 			c->rxoff += frame;
@@ -938,9 +1122,14 @@ static void gvm_connected(struct gvm_conn *c)
 					     .dst = c->peer->id,
 					     .txid = c->nonce };
 
+			if (d->has_psk)
+				m.flags = GVM_F_AUTH;
 			c->state = GVM_CONN_HELLO_SENT;
 			c->since = jiffies;
-			/* Frames queued while connecting follow it. */
+			/*
+			 * Frames queued while connecting follow it (with a
+			 * pre-shared key, once HELLO_ACK gives the key).
+			 */
 			gvm_conn_queue(c, &m, true);
 		} else if (c->sock->sk->sk_state == TCP_CLOSE) {
 			gvm_conn_lost(c, "cannot connect");
@@ -983,7 +1172,7 @@ static int gvm_tx_flush(struct gvm_conn *c)
 		spin_lock_bh(&c->txlock);
 		f = list_first_entry_or_null(&c->txq, struct gvm_frame, node);
 		spin_unlock_bh(&c->txlock);
-		if (!f)
+		if (!f || !gvm_frame_seal(c, f))
 			return 0;
 		iov.iov_base = f->data + c->tx_off;
 		iov.iov_len = f->len - c->tx_off;
@@ -1126,7 +1315,7 @@ void gvm_accept_work(struct work_struct *w)
 	}
 }
 
-/* Connections that never said HELLO are dropped. */
+/* Connections that never said HELLO, or never proved the key, are dropped. */
 void gvm_housekeeping(struct work_struct *w)
 {
 	struct gvm_domain *d = container_of(to_delayed_work(w),
@@ -1138,8 +1327,13 @@ void gvm_housekeeping(struct work_struct *w)
 		if (time_before(jiffies, c->since + GVM_HELLO_TIMEOUT))
 			continue;
 		atomic64_inc(&d->gone.c[GVM_STAT_HANDSHAKE_FAILS]);
-		gvm_notify_handshake(d, GVM_NODE_NONE, GVM_HELLO_MALFORMED,
-				     "no HELLO in time");
+		if (c->state == GVM_CONN_PROVING)
+			gvm_notify_handshake(d, c->claimed, GVM_HELLO_AUTH,
+					     "the member did not prove the pre-shared key in time");
+		else
+			gvm_notify_handshake(d, GVM_NODE_NONE,
+					     GVM_HELLO_MALFORMED,
+					     "no HELLO in time");
 		gvm_conn_close(c);
 	}
 	if (!list_empty(&d->pending) && !d->dying)
@@ -1162,12 +1356,16 @@ void gvm_housekeeping(struct work_struct *w)
 static int gvm_conn_send_page(struct gvm_conn *c, struct gvm_msg *m)
 {
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
-	const size_t len = sizeof(struct gvm_wire_hdr) + GVM_PAGE_SIZE;
+	bool tagged = gvm_tagged(c->domain, m->type);
+	size_t len = sizeof(struct gvm_wire_hdr) + GVM_PAGE_SIZE;
+	u8 tag[GVM_TAG_LEN];
 	struct gvm_wire_hdr h;
-	struct kvec iov[2] = {
+	struct kvec iov[3] = {
 		{ .iov_base = &h, .iov_len = sizeof(h) },
 		{ .iov_base = (void *)m->page, .iov_len = GVM_PAGE_SIZE },
+		{ .iov_base = tag, .iov_len = sizeof(tag) },
 	};
+	struct gvm_frame *f;
 	bool idle;
 	int n, ret;
 
@@ -1177,15 +1375,26 @@ static int gvm_conn_send_page(struct gvm_conn *c, struct gvm_msg *m)
 	idle = list_empty(&c->txq);
 	spin_unlock_bh(&c->txlock);
 	n = -EBUSY;
+	/* Pairs with the release that publishes c->auth (receiving work). */
+	if (tagged && !smp_load_acquire(&c->keyed))
+		idle = false;
 	if (idle && !READ_ONCE(c->dead)) {
 		gvm_conn_stamp(c, m);
 		gvm_wire_encode_hdr(m, &h);
-		n = kernel_sendmsg(c->sock, &msg, iov, 2, len);
+		if (tagged)
+			gvm_auth_tag(&c->auth, gvm_dir_out(c), iov, 2, tag);
+		n = kernel_sendmsg(c->sock, &msg, iov, tagged ? 3 : 2,
+				   len + (tagged ? sizeof(tag) : 0));
+		if (tagged && n <= 0)
+			/* Not one byte of it went: the frame will be another. */
+			c->auth.seq[gvm_dir_out(c)]--;
 	}
 	if (n <= 0) {
 		mutex_unlock(&c->txmutex);
 		return -EBUSY;
 	}
+	if (tagged)
+		len += sizeof(tag);
 	c->last_tx = jiffies;
 	if (n == len) {
 		gvm_stat_add(c, GVM_STAT_TX_FRAMES, 1);
@@ -1195,11 +1404,17 @@ static int gvm_conn_send_page(struct gvm_conn *c, struct gvm_msg *m)
 	}
 	/*
 	 * The queue is empty and nobody else sends until we let go: the
-	 * frame goes first, gvm_tx_flush() going on from where this left.
+	 * frame goes first, gvm_tx_flush() going on from where this left,
+	 * with the tag this part was sent under.
 	 */
 	ret = gvm_conn_enqueue(c, m, false);
-	if (!ret)
+	if (!ret) {
 		c->tx_off = n;
+		f = list_first_entry(&c->txq, struct gvm_frame, node);
+		if (tagged)
+			memcpy(f->data + f->len - GVM_TAG_LEN, tag, sizeof(tag));
+		f->sealed = true;
+	}
 	mutex_unlock(&c->txmutex);
 	if (ret) {
 		/* Part of a frame is on the stream: the link cannot go on. */

@@ -13,12 +13,15 @@
 
 #include <linux/list.h>
 #include <linux/spinlock.h>
+#include "auth.h"
 #include "domain.h"
 
 enum gvm_conn_state {
 	GVM_CONN_CONNECTING,	/* outgoing: TCP handshake under way */
 	GVM_CONN_HELLO_SENT,	/* outgoing: waiting for HELLO_ACK */
 	GVM_CONN_WAIT_HELLO,	/* incoming: waiting for HELLO */
+	/* incoming, pre-shared key: HELLO_ACK sent, its first frame proves */
+	GVM_CONN_PROVING,
 	GVM_CONN_UP,
 };
 
@@ -32,6 +35,14 @@ struct gvm_conn {
 	bool dead;
 	bool carried;			/* outgoing: region frames queued */
 	u8 state;			/* enum gvm_conn_state */
+	/* auth holds the connection's key: tagged frames may go and come */
+	bool keyed;
+	/*
+	 * The member at the other end, for the receiving work without the
+	 * lock (c->peer goes when @c closes): whom we called, or whom its
+	 * HELLO named.
+	 */
+	u32 claimed;
 	u64 nonce;
 	unsigned long since;		/* jiffies: entered this state */
 	unsigned long last_tx;
@@ -48,10 +59,11 @@ struct gvm_conn {
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_state_change)(struct sock *sk);
 	void (*saved_write_space)(struct sock *sk);
+	struct gvm_auth auth;
 };
 
 /* Room for a whole frame behind the part of one left over from a read. */
-#define GVM_RXBUF	(2 * GVM_WIRE_MAX_FRAME)
+#define GVM_RXBUF	(2 * (GVM_WIRE_MAX_FRAME + GVM_TAG_LEN))
 
 /* The transport state of a member in use. */
 struct gvm_link {

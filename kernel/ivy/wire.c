@@ -10,8 +10,11 @@ enum wire_payload { PL_NONE, PL_PAGE, PL_RANGES };
 enum wire_arg { ARG_ZERO, ARG_NODE, ARG_HINT, ARG_ERRNO, ARG_COUNT,
 		ARG_REASON };
 enum wire_txid { TX_NONE, TX_REQUIRED, TX_OPTIONAL };
-/* VER_HAVE: pg_version is the requester's copy's, used with GVM_F_HAVE. */
-enum wire_version { VER_ZERO, VER_USED, VER_HAVE };
+/*
+ * VER_HAVE: pg_version is the requester's copy's, used with GVM_F_HAVE;
+ * VER_AUTH: the acceptor's nonce, used with GVM_F_AUTH.
+ */
+enum wire_version { VER_ZERO, VER_USED, VER_HAVE, VER_AUTH };
 /* What of region and pfn a type uses; the others must be zero. */
 enum wire_page { PG_NONE, PG_PAGE, PG_REGION, PG_COUNT };
 
@@ -71,10 +74,10 @@ static const struct wire_rule rules[__GVM_MSG_MAX] = {
 				 GVM_F_BROKEN, PL_NONE, ARG_NODE, ARG_COUNT,
 				 0, TX_REQUIRED, PG_COUNT },
 	/* Transport frames: no page, no region. HELLO's txid is a nonce. */
-	[GVM_MSG_HELLO]      = { "HELLO", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
-				 0, TX_REQUIRED, PG_NONE },
-	[GVM_MSG_HELLO_ACK]  = { "HELLO_ACK", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
-				 0, TX_REQUIRED, PG_NONE },
+	[GVM_MSG_HELLO]      = { "HELLO", GVM_F_AUTH, PL_NONE, ARG_ZERO,
+				 ARG_ZERO, 0, TX_REQUIRED, PG_NONE },
+	[GVM_MSG_HELLO_ACK]  = { "HELLO_ACK", GVM_F_AUTH, PL_NONE, ARG_ZERO,
+				 ARG_ZERO, VER_AUTH, TX_REQUIRED, PG_NONE },
 	[GVM_MSG_HELLO_NACK] = { "HELLO_NACK", 0, PL_NONE, ARG_REASON,
 				 ARG_ZERO, 0, TX_OPTIONAL, PG_NONE },
 	[GVM_MSG_HEARTBEAT]  = { "HEARTBEAT", 0, PL_NONE, ARG_ZERO, ARG_ZERO,
@@ -180,7 +183,8 @@ static enum gvm_wire_status wire_ranges(void *payload, u32 plen,
 static bool wire_version_ok(const struct wire_rule *rule, u16 flags)
 {
 	return rule->version == VER_USED ||
-	       (rule->version == VER_HAVE && (flags & GVM_F_HAVE));
+	       (rule->version == VER_HAVE && (flags & GVM_F_HAVE)) ||
+	       (rule->version == VER_AUTH && (flags & GVM_F_AUTH));
 }
 
 enum gvm_wire_status gvm_wire_decode(void *buf, size_t len,

@@ -295,6 +295,10 @@ static const struct bad bads[] = {
 	{ "ATTACH with payload", GVM_MSG_ATTACH, H(payload_len), 8, 8, GVM_WIRE_ELEN },
 	{ "HELLO without nonce", GVM_MSG_HELLO, H(txid), 0, 0, GVM_WIRE_ETXID },
 	{ "HELLO with flags", GVM_MSG_HELLO, H(flags), GVM_F_WRITE, 0, GVM_WIRE_EFLAGS },
+	{ "AUTH on a HEARTBEAT", GVM_MSG_HEARTBEAT, H(flags), GVM_F_AUTH, 0, GVM_WIRE_EFLAGS },
+	{ "AUTH on a HELLO_NACK", GVM_MSG_HELLO_NACK, H(flags), GVM_F_AUTH, 0, GVM_WIRE_EFLAGS },
+	{ "HELLO_ACK's nonce without AUTH", GVM_MSG_HELLO_ACK, H(pg_version), 7, 0, GVM_WIRE_ERESERVED },
+	{ "HELLO with a second nonce", GVM_MSG_HELLO, H(pg_version), 7, 0, GVM_WIRE_ERESERVED },
 	{ "HELLO with arg", GVM_MSG_HELLO, H(arg), 1, 0, GVM_WIRE_EARG },
 	{ "HELLO about a page", GVM_MSG_HELLO, H(pfn), 1, 0, GVM_WIRE_ERESERVED },
 	{ "HELLO_NACK without reason", GVM_MSG_HELLO_NACK, H(arg), 0, 0, GVM_WIRE_EARG },
@@ -372,6 +376,25 @@ TEST(refusal_to_an_unknown_connector)
 	m.dst = GVM_NODE_NONE;
 	len = encode(&m);
 	EXPECT_EQ(GVM_WIRE_ENODE, gvm_wire_decode(buf, len, &lim, &d));
+}
+
+/* With a pre-shared key: HELLO says so, HELLO_ACK brings a nonce too. */
+TEST(handshake_with_a_key)
+{
+	struct gvm_msg m = valid(GVM_MSG_HELLO), d;
+	int len;
+
+	m.flags = GVM_F_AUTH;
+	len = encode(&m);
+	ASSERT_EQ(GVM_WIRE_OK, gvm_wire_decode(buf, len, &lim, &d));
+	EXPECT_EQ(GVM_F_AUTH, d.flags);
+	m = valid(GVM_MSG_HELLO_ACK);
+	m.flags = GVM_F_AUTH;
+	m.version = 0x0123456789abcdefULL;
+	len = encode(&m);
+	ASSERT_EQ(GVM_WIRE_OK, gvm_wire_decode(buf, len, &lim, &d));
+	EXPECT_EQ(GVM_F_AUTH, d.flags);
+	EXPECT_EQ(m.version, d.version);
 }
 
 TEST(any_destination_when_self_is_none)

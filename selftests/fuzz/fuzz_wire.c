@@ -132,6 +132,10 @@ static void check_fields(const struct gvm_msg *m,
 		/* The version of the requester's copy, if it says it has one. */
 		CHECK(!m->version || (m->flags & GVM_F_HAVE));
 		break;
+	case GVM_MSG_HELLO_ACK:
+		/* The acceptor's nonce, with a pre-shared key. */
+		CHECK(!m->version || (m->flags & GVM_F_AUTH));
+		break;
 	default:
 		CHECK(!m->version);
 	}
@@ -188,6 +192,10 @@ static void check_fields(const struct gvm_msg *m,
 		break;
 	case GVM_MSG_ATTACH:
 		break;		/* above */
+	case GVM_MSG_HELLO:
+	case GVM_MSG_HELLO_ACK:
+		CHECK(!(m->flags & ~GVM_F_AUTH));
+		break;
 	default:
 		CHECK(!m->flags);
 	}

@@ -18,7 +18,8 @@
  * (and so do the module's workers, queued where the packets arrive): no
  * wake-up crosses vCPUs, which under TCG costs more than the work it
  * wakes, and the ratios compare CPU time alone. Its metrics end in
- * _one_cpu.
+ * _one_cpu. With --psk the domains have a pre-shared key, so every frame
+ * is tagged and checked (metrics ending in _psk): its cost.
  *
  * With --vm NODE the nodes are five VMs, one vCPU each, joined to domain
  * 8 beforehand (selftests/vm/roles/bench-vms.sh), and this process is node
@@ -60,7 +61,11 @@
 #define BLOCK		25
 #define NPAGES		(SAMPLES * NODES * SERIES + SEQ_PAGES)
 
-static const struct gvm_ns_cfg cfg = {
+/* --psk: every node has this pre-shared key (auth.h's tags on each frame). */
+static const uint8_t key[GVM_PSK_LEN] = { 0x42, 0x17 };
+static const uint8_t *const keys[NODES] = { key, key, key, key, key };
+
+static struct gvm_ns_cfg cfg = {
 	.nodes = NODES, .domain = DOMAIN, .port = PORT,
 	.heartbeat_ms = 200, .timeout_ms = 2000,
 };
@@ -394,30 +399,19 @@ static int run_vm(int node)
 
 static int bad_use(void)
 {
-	fprintf(stderr, "usage: bench_region [--one-cpu | --vm NODE]\n");
+	fprintf(stderr, "usage: bench_region [--one-cpu] [--psk] | --vm NODE\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
+	static char sfx[32], lbl[64];
+	bool one_cpu = false, psk = false;
 	cpu_set_t cpu0;
 	char *end;
 	long node;
+	int i;
 
-	if (argc == 1)
-		return run_ns();
-	if (argc == 2 && !strcmp(argv[1], "--one-cpu")) {
-		/* Before the server thread, which inherits it. */
-		CPU_ZERO(&cpu0);
-		CPU_SET(0, &cpu0);
-		if (sched_setaffinity(0, sizeof(cpu0), &cpu0)) {
-			perror("bench_region: sched_setaffinity");
-			return 1;
-		}
-		suffix = "_one_cpu";
-		label = "every task on CPU 0, ";
-		return run_ns();
-	}
 	if (argc == 3 && !strcmp(argv[1], "--vm")) {
 		node = strtol(argv[2], &end, 10);
 		if (*end || end == argv[2] || node < 0 || node >= NODES)
@@ -426,5 +420,28 @@ int main(int argc, char **argv)
 		label = "five VMs, ";
 		return run_vm(node);
 	}
-	return bad_use();
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--one-cpu") && !one_cpu)
+			one_cpu = true;
+		else if (!strcmp(argv[i], "--psk") && !psk)
+			psk = true;
+		else
+			return bad_use();
+	}
+	/* Before the server thread, which inherits it. */
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	if (one_cpu && sched_setaffinity(0, sizeof(cpu0), &cpu0)) {
+		perror("bench_region: sched_setaffinity");
+		return 1;
+	}
+	if (psk)
+		cfg.psk = keys;
+	snprintf(sfx, sizeof(sfx), "%s%s", one_cpu ? "_one_cpu" : "",
+		 psk ? "_psk" : "");
+	snprintf(lbl, sizeof(lbl), "%s%s", one_cpu ? "every task on CPU 0, " : "",
+		 psk ? "frames authenticated, " : "");
+	suffix = sfx;
+	label = lbl;
+	return run_ns();
 }

@@ -100,6 +100,8 @@ static void gvm_fill(struct gvm_entry *e, struct nlmsghdr *nlh)
 	if (tb[GVM_A_NAME])
 		snprintf(e->name, sizeof(e->name), "%s",
 			 nla_get_string(tb[GVM_A_NAME]));
+	e->auth = tb[GVM_A_AUTH] && nla_get_u8(tb[GVM_A_AUTH]);
+	e->has_psk = tb[GVM_A_PSK];
 	if (tb[GVM_A_VERSION])
 		snprintf(e->version, sizeof(e->version), "%s",
 			 nla_get_string(tb[GVM_A_VERSION]));

@@ -28,6 +28,8 @@ struct gvm_entry {
 	uint32_t domain, node, members;
 	uint8_t state;
 	bool has_last_rx;
+	bool auth;		/* GVM_A_AUTH said 1 */
+	bool has_psk;		/* a key came back: it never should */
 	uint64_t mem_bytes;
 	uint64_t stats[__GVM_STAT_MAX];
 	char name[GVM_NAME_MAX];

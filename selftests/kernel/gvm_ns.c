@@ -86,6 +86,8 @@ int gvm_ns_join(struct gvm_nl *g, int i, const struct gvm_ns_cfg *c)
 	nla_put_u32(m, GVM_A_HEARTBEAT_MS, c->heartbeat_ms);
 	nla_put_u32(m, GVM_A_TIMEOUT_MS, c->timeout_ms);
 	nla_put_u8(m, GVM_A_CONNECT, GVM_CONNECT_EAGER);
+	if (c->psk && c->psk[i])
+		nla_put(m, GVM_A_PSK, GVM_PSK_LEN, c->psk[i]);
 	ret = gvm_nl_send(g, m, NULL);
 	for (j = 0; j < c->nodes && !ret; j++) {
 		char addr[24];

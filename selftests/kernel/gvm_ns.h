@@ -17,6 +17,8 @@ struct gvm_ns_cfg {
 	uint32_t domain;
 	uint16_t port;
 	uint32_t heartbeat_ms, timeout_ms;
+	/* Node i's pre-shared key, GVM_PSK_LEN bytes (none: NULL, psk[i] NULL). */
+	const uint8_t *const *psk;
 };
 
 long gvm_now_ms(void);

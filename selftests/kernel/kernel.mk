@@ -6,7 +6,7 @@
 KTEST_CFLAGS := $(CFLAGS_BASE) -O1 -Wno-sign-compare \
 	$(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 KTEST_LIBS := -static -lnl-genl-3 -lnl-3 -lpthread -lm
-KTEST := test_netlink test_cluster_netns test_transport test_region \
+KTEST := test_netlink test_cluster_netns test_auth_netns test_transport test_region \
 	test_kvm_region bench_region gvm-check gvm-counter
 KTEST_COMMON := selftests/kernel/gvm_nl.c selftests/kernel/gvm_ns.c
 

@@ -232,6 +232,15 @@ static const struct bad bads[] = {
 	    U16(GVM_A_PORT, 7201),
 	    STR(GVM_A_NAME, "a-name-much-longer-than-thirty-one-bytes") },
 	  EINVAL },
+	{ "new: pre-shared key of 16 bytes", GVM_CMD_DOMAIN_NEW, 0,
+	  { U32(GVM_A_DOMAIN_ID, 1), U32(GVM_A_NODE_ID, 0), IP4,
+	    U16(GVM_A_PORT, 7201), BIN(GVM_A_PSK, 16) }, ERANGE },
+	{ "new: pre-shared key all zeros", GVM_CMD_DOMAIN_NEW, 0,
+	  { U32(GVM_A_DOMAIN_ID, 1), U32(GVM_A_NODE_ID, 0), IP4,
+	    U16(GVM_A_PORT, 7201), BIN(GVM_A_PSK, GVM_PSK_LEN) }, EINVAL },
+	{ "new: auth is output only", GVM_CMD_DOMAIN_NEW, 0,
+	  { U32(GVM_A_DOMAIN_ID, 1), U32(GVM_A_NODE_ID, 0), IP4,
+	    U16(GVM_A_PORT, 7201), U8(GVM_A_AUTH, 1) }, EINVAL },
 	{ "new: an output-only attribute", GVM_CMD_DOMAIN_NEW, 0,
 	  { U32(GVM_A_DOMAIN_ID, 1), U32(GVM_A_NODE_ID, 0), IP4,
 	    U16(GVM_A_PORT, 7201), U8(GVM_A_NODE_STATE, 1) }, EINVAL },
@@ -345,6 +354,28 @@ TEST_F(nl, every_bad_input_refused_with_a_reason)
 		EXPECT_EQ(2, dump.n ? dump.e[0].members : 0)
 			TH_LOG("after %s", b->what);
 	}
+}
+
+/* A domain says it has a key, and never what it is. */
+TEST_F(nl, pre_shared_key_never_read_back)
+{
+	struct nl_msg *m = gvm_nl_msg(&self->g, GVM_CMD_DOMAIN_NEW, NLM_F_ACK);
+	uint8_t psk[GVM_PSK_LEN];
+
+	memset(psk, 0x5a, sizeof(psk));
+	nla_put_u32(m, GVM_A_DOMAIN_ID, 9);
+	nla_put_u32(m, GVM_A_NODE_ID, 0);
+	nla_put(m, GVM_A_ADDR4, 4, (uint8_t[]){ 127, 0, 0, 1 });
+	nla_put_u16(m, GVM_A_PORT, 7200);
+	nla_put(m, GVM_A_PSK, sizeof(psk), psk);
+	ASSERT_EQ(0, gvm_nl_send(&self->g, m, NULL)) TH_LOG("%s", self->g.extack);
+	ASSERT_EQ(0, gvm_domain_new(&self->g, 10, 0, "127.0.0.1", 7201,
+				    GVM_CONNECT_LAZY));
+	ASSERT_EQ(0, gvm_domains(&self->g, &dump));
+	ASSERT_EQ(2, dump.n);
+	EXPECT_TRUE(dump.e[0].domain == 9 ? dump.e[0].auth : dump.e[1].auth);
+	EXPECT_FALSE(dump.e[0].domain == 10 ? dump.e[0].auth : dump.e[1].auth);
+	EXPECT_FALSE(dump.e[0].has_psk || dump.e[1].has_psk);
 }
 
 /* Changes need CAP_NET_ADMIN; reading does not. */

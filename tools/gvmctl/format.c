@@ -45,6 +45,7 @@ static const char *const hello_reasons[] = {
 	[GVM_HELLO_WRONG_NODE] = "wrong-node",
 	[GVM_HELLO_VERSION] = "version",
 	[GVM_HELLO_MALFORMED] = "malformed",
+	[GVM_HELLO_AUTH] = "auth",
 };
 
 /* JSON keys of enum gvm_stat; UNSPEC and PAD have none. */
@@ -377,6 +378,9 @@ void status_text(FILE *f, const struct gvm_domain_info *d)
 	fprintf(f, "  memory: %s\n", format_bytes(b1, d->mem_bytes));
 	fprintf(f, "  heartbeat: %u ms, timeout: %u ms, connect: %s\n",
 		d->heartbeat_ms, d->timeout_ms, connect_name(d->connect));
+	fprintf(f, "  frames: %s\n", d->auth ?
+		"authenticated with a pre-shared key" :
+		"not authenticated (no pre-shared key)");
 	fprintf(f, "  sent: %" PRIu64 " frames, %s\n", st[GVM_STAT_TX_FRAMES],
 		format_bytes(b1, st[GVM_STAT_TX_BYTES]));
 	fprintf(f, "  received: %" PRIu64 " frames, %s\n",
@@ -488,6 +492,7 @@ static void json_domain(FILE *f, const struct gvm_domain_info *d)
 	fprintf(f, "},\n      \"heartbeat_ms\": %u,\n", d->heartbeat_ms);
 	fprintf(f, "      \"timeout_ms\": %u,\n", d->timeout_ms);
 	fprintf(f, "      \"connect\": \"%s\",\n", connect_name(d->connect));
+	fprintf(f, "      \"auth\": %s,\n", d->auth ? "true" : "false");
 	fprintf(f, "      \"members\": %u,\n", d->members);
 	fprintf(f, "      \"mem_bytes\": %" PRIu64 ",\n", d->mem_bytes);
 	fputs("      \"stats\": ", f);

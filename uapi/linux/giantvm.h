@@ -22,15 +22,15 @@
 #define GVM_PAGE_SIZE		(1U << GVM_PAGE_SHIFT)
 
 /* ---------------------------------------------------------------------- */
-/* Peer wire format, version 6.                                           */
+/* Peer wire format, version 7.                                           */
 /* ---------------------------------------------------------------------- */
 
 #define GVM_WIRE_MAGIC		0x314d5647U	/* "GVM1" read as LE bytes */
 /*
  * 2: HANDOFF, DETACH, SYNC; 3: ATTACH; 4: GVM_F_HAVE; 5: open ids;
- * 6: REHOME_DONE may ask for one (GVM_F_REPLY)
+ * 6: REHOME_DONE may ask for one (GVM_F_REPLY); 7: pre-shared keys
  */
-#define GVM_WIRE_VERSION	6
+#define GVM_WIRE_VERSION	7
 
 /*
  * Coherence messages (Ivy, fixed distributed manager). "home" is the node
@@ -96,6 +96,24 @@
  * one from each peer that sends to it, so every ordered pair is one FIFO
  * stream. A connection starts with HELLO (domain, src, dst, nonce), answered
  * by HELLO_ACK or by HELLO_NACK with an enum gvm_hello_reason and a close.
+ *
+ * A domain may have a pre-shared key (GVM_A_PSK, the same on every member).
+ * Then HELLO and HELLO_ACK say GVM_F_AUTH, and HELLO_ACK's pg_version is the
+ * acceptor's nonce, nonzero. Both ends derive the connection's key
+ *
+ *	K = BLAKE2s-256, keyed with the pre-shared key, of le32 domain,
+ *	    le32 connector, le32 acceptor, le64 connector's nonce,
+ *	    le64 acceptor's nonce (28 bytes)
+ *
+ * and every frame after the HELLO, both ways, but a HELLO_NACK, is
+ * followed by GVM_TAG_LEN bytes: BLAKE2s-128, keyed with K, of one byte
+ * (0 from the connector, 1 from the acceptor), le64 the number of tagged
+ * frames sent that way on the connection before it, and the frame. So
+ * the HELLO_ACK is the acceptor's frame 0; the connector's frame 0 (a
+ * HEARTBEAT when it has nothing else to send) proves that it holds the
+ * key, and until it comes the acceptor takes the member for neither up
+ * nor connected. A frame whose tag is wrong ends the connection. Frames
+ * are authenticated, not encrypted.
  */
 enum gvm_msg_type {
 	GVM_MSG_READ_REQ = 1,
@@ -137,6 +155,11 @@ enum gvm_msg_type {
 #define GVM_F_REFUSED		(1U << 5)	/* ATTACH */
 #define GVM_F_BROKEN		(1U << 6)	/* ATTACH */
 #define GVM_F_HAVE		(1U << 7)	/* WRITE_REQ, FWD_WRITE */
+#define GVM_F_AUTH		(1U << 8)	/* HELLO, HELLO_ACK */
+
+/* A domain's pre-shared key, and the tag that follows each frame. */
+#define GVM_PSK_LEN		32
+#define GVM_TAG_LEN		16
 
 /*
  * ATTACH's member digest: FNV-1a (64 bits) over the member ids, ascending,
@@ -185,6 +208,8 @@ enum gvm_hello_reason {
 	GVM_HELLO_WRONG_NODE,		/* dst is not this node */
 	GVM_HELLO_VERSION,		/* wire version not spoken here */
 	GVM_HELLO_MALFORMED,		/* not a HELLO frame */
+	/* one side has a pre-shared key and the other none, or they differ */
+	GVM_HELLO_AUTH,
 	__GVM_HELLO_MAX
 };
 
@@ -244,7 +269,7 @@ struct gvm_region_create {
  * A domain lives in the network namespace that created it.
  *
  *   DOMAIN_NEW      DOMAIN_ID NODE_ID ADDR4|ADDR6 PORT
- *                   [HEARTBEAT_MS TIMEOUT_MS CONNECT NAME]
+ *                   [HEARTBEAT_MS TIMEOUT_MS CONNECT NAME PSK]
  *   DOMAIN_DEL      DOMAIN_ID; connected peers are told LEAVE
  *   DOMAIN_GET      DOMAIN_ID, or a dump of every domain
  *   NODE_ADD        DOMAIN_ID NODE_ID ADDR4|ADDR6 PORT
@@ -327,6 +352,11 @@ enum gvm_attr {
 	GVM_A_REGION_CONFLICT,	/* string: why the region is out of service
 				 * on this node; absent while it works (out)
 				 */
+	GVM_A_PSK,		/* GVM_PSK_LEN bytes, not all zero: frames
+				 * between members are authenticated (in,
+				 * DOMAIN_NEW; never read back)
+				 */
+	GVM_A_AUTH,		/* u8 1: the domain has a pre-shared key (out) */
 	__GVM_A_MAX
 };
 #define GVM_A_MAX (__GVM_A_MAX - 1)
