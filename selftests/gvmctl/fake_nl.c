@@ -64,9 +64,19 @@ int gvm_domain_new(struct gvm_nl *nl, const struct gvm_domain_info *d)
 {
 	char ep[ENDPOINT_STR_MAX];
 
-	return request(nl, "domain_new %u node %u listen %s heartbeat %u timeout %u connect %u name \"%s\"\n",
+	char psk[2 * GVM_PSK_LEN + 8] = "";
+	size_t i;
+
+	/* Only with a key, so that the other tests' lines stay as they were. */
+	if (d->has_psk) {
+		strcpy(psk, " psk ");
+		for (i = 0; i < GVM_PSK_LEN; i++)
+			sprintf(psk + 5 + 2 * i, "%02x", d->psk[i]);
+	}
+	return request(nl, "domain_new %u node %u listen %s heartbeat %u timeout %u connect %u name \"%s\"%s\n",
 		       d->id, d->self, endpoint_str(&d->listen, ep),
-		       d->heartbeat_ms, d->timeout_ms, d->connect, d->name);
+		       d->heartbeat_ms, d->timeout_ms, d->connect, d->name,
+		       psk);
 }
 
 int gvm_domain_del(struct gvm_nl *nl, uint32_t domain)

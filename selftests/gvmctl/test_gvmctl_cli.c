@@ -165,6 +165,7 @@ TEST_F(cli, help)
 		     "  leave    delete a domain from this node\n"
 		     "  status   show domains, their members, regions and counters\n"
 		     "  monitor  print membership and region events as they happen\n"
+		"  genpsk   print a new pre-shared key for a domain\n"
 		     "  help     show this, or a command's options\n\n"
 		     "Run \"gvmctl <command> --help\" for a command's options.\n",
 		     self->r.out);
@@ -186,6 +187,27 @@ TEST_F(cli, version)
 	EXPECT_NE(NULL, strstr(self->r.out,
 			       " (netlink family giantvm version 1)\n"
 			       "giantvm-kvm not loaded\n"));
+}
+
+/* A new key each time, one line of base64 for 32 bytes. */
+TEST_F(cli, genpsk)
+{
+	char first[sizeof(self->r.out)];
+
+	RUN(&self->r, "genpsk");
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_STREQ("", self->r.err);
+	ASSERT_EQ(45, strlen(self->r.out));
+	EXPECT_EQ('=', self->r.out[43]);
+	EXPECT_EQ('\n', self->r.out[44]);
+	EXPECT_EQ(43, strspn(self->r.out, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"));
+	strcpy(first, self->r.out);
+	RUN(&self->r, "genpsk");
+	EXPECT_STRNE(first, self->r.out);
+	RUN(&self->r, "genpsk", "extra");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_STREQ("", self->r.out);
+	EXPECT_NE(NULL, strstr(self->r.err, "extra")) TH_LOG("%s", self->r.err);
 }
 
 /* Output that cannot be written is an error, not a silent success. */

@@ -6,6 +6,7 @@
  * is refused before any request.
  */
 #include "kselftest_harness.h"
+#include <sys/stat.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -77,6 +78,7 @@ FIXTURE(cmd) {
 	struct run r;
 	char dir[64];
 	char path[128];
+	char psk[128];
 };
 
 FIXTURE_SETUP(cmd)
@@ -87,10 +89,12 @@ FIXTURE_SETUP(cmd)
 	ASSERT_NE(NULL, mkdtemp(self->dir));
 	snprintf(self->path, sizeof(self->path), "%s/cluster.conf",
 		 self->dir);
+	snprintf(self->psk, sizeof(self->psk), "%s/psk", self->dir);
 }
 
 FIXTURE_TEARDOWN(cmd)
 {
+	unlink(self->psk);
 	unlink(self->path);
 	rmdir(self->dir);
 }
@@ -225,6 +229,59 @@ TEST_F(cmd, join_config)
 	EXPECT_STREQ("domain_new 5 node 1 listen 10.0.0.2:7000 heartbeat 0 timeout 0 connect 1 name \"rack-1\"\n"
 		     "node_add 5 node 0 10.0.0.1:7000\n"
 		     "node_add 5 node 2 10.0.0.3:7000\n", fake_nl.log);
+}
+
+/* Bytes 0..31, as gvmctl genpsk would print them. */
+#define KEY_0_31	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"
+#define KEY_0_31_HEX	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+/* psk-file, relative to cluster.conf's directory: the key goes along. */
+TEST_F(cmd, join_config_psk)
+{
+	write_file(self->psk, KEY_0_31);
+	ASSERT_EQ(0, chmod(self->psk, 0600));
+	write_file(self->path, "domain 5\npsk-file psk\n"
+		   "0 10.0.0.1:7000\n1 10.0.0.2:7000\n");
+	RUN(&self->r, join_main, "join", "--config", self->path, "--node",
+	    "1");
+	EXPECT_EQ(0, self->r.ret);
+	EXPECT_STREQ("", self->r.err);
+	EXPECT_STREQ("domain_new 5 node 1 listen 10.0.0.2:7000 heartbeat 0 timeout 0 connect 1 name \"\" psk " KEY_0_31_HEX "\n"
+		     "node_add 5 node 0 10.0.0.1:7000\n", fake_nl.log);
+}
+
+/* A key file others may read is refused, before the kernel is asked. */
+TEST_F(cmd, join_psk_open_to_others)
+{
+	char want[256];
+
+	write_file(self->psk, KEY_0_31);
+	ASSERT_EQ(0, chmod(self->psk, 0644));
+	RUN(&self->r, join_main, "join", "--domain", "7", "--node", "1",
+	    "--listen", "10.0.0.2:7000", "--psk-file", self->psk);
+	EXPECT_EQ(1, self->r.ret);
+	snprintf(want, sizeof(want),
+		 "gvmctl: join: %s: others may read or change it (mode 644; chmod 600 it)\n",
+		 self->psk);
+	EXPECT_STREQ(want, self->r.err);
+	EXPECT_STREQ("", fake_nl.log);
+}
+
+/* Not a key: said with the file's name, nothing joined. */
+TEST_F(cmd, join_psk_not_a_key)
+{
+	char want[256];
+
+	write_file(self->psk, "hunter2\n");
+	ASSERT_EQ(0, chmod(self->psk, 0600));
+	RUN(&self->r, join_main, "join", "--domain", "7", "--node", "1",
+	    "--listen", "10.0.0.2:7000", "--psk-file", self->psk);
+	EXPECT_EQ(1, self->r.ret);
+	snprintf(want, sizeof(want),
+		 "gvmctl: join: %s: not a key: expected 44 characters of base64 for 32 bytes (gvmctl genpsk makes one)\n",
+		 self->psk);
+	EXPECT_STREQ(want, self->r.err);
+	EXPECT_STREQ("", fake_nl.log);
 }
 
 /* --domain and --node override the file, and the messages follow. */

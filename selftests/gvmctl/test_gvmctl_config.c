@@ -128,6 +128,9 @@ static const struct {
 	{ "domain 7\ndomain 7\n", "t.conf:2: domain already set at line 1" },
 	{ "node 1\n\nnode 2\n", "t.conf:3: node already set at line 1" },
 	{ "name a\nname b\n", "t.conf:2: name already set at line 1" },
+	{ "psk-file\n", "t.conf:1: psk-file: missing PATH" },
+	{ "psk-file a b\n", "t.conf:1: psk-file: unexpected \"b\"" },
+	{ "psk-file a\npsk-file b\n", "t.conf:2: psk-file already set at line 1" },
 	{ "domain 7x\n", "t.conf:1: domain 7x: not a number" },
 	{ "domain -7\n", "t.conf:1: domain -7: not a number" },
 	{ "domain 0\n", "t.conf:1: domain 0: out of range 1..4294967295" },
@@ -303,6 +306,33 @@ TEST(largest_domain)
 }
 
 /* Line numbers stay right after a line far longer than any buffer. */
+/* A relative psk-file is the conf's neighbour; an absolute one is itself. */
+TEST(psk_file_paths)
+{
+	static const char text[] = "psk-file keys/psk\n";
+	struct gvm_cluster c;
+	char err[ERR_MAX];
+	FILE *f;
+
+	f = fmemopen((void *)text, strlen(text), "r");
+	ASSERT_NE(NULL, f);
+	cluster_init(&c);
+	ASSERT_TRUE(config_parse(&c, f, "/etc/giantvm/cluster.conf", err,
+				 sizeof(err))) TH_LOG("%s", err);
+	fclose(f);
+	EXPECT_STREQ("/etc/giantvm/keys/psk", c.psk_file);
+	cluster_free(&c);
+	ASSERT_TRUE(parse(&c, "psk-file keys/psk\n", err));
+	EXPECT_STREQ("keys/psk", c.psk_file);
+	cluster_free(&c);
+	ASSERT_TRUE(parse(&c, "psk-file /srv/psk\n", err));
+	EXPECT_STREQ("/srv/psk", c.psk_file);
+	cluster_free(&c);
+	ASSERT_TRUE(parse(&c, "domain 1\n", err));
+	EXPECT_STREQ("", c.psk_file);
+	cluster_free(&c);
+}
+
 TEST(long_line)
 {
 	size_t n = 100000;

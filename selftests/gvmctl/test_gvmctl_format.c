@@ -225,6 +225,7 @@ FIXTURE_SETUP(domain7)
 	self->d.heartbeat_ms = 1000;
 	self->d.timeout_ms = 5000;
 	self->d.connect = GVM_CONNECT_EAGER;
+	self->d.auth = true;
 	self->d.members = 3;
 	self->d.mem_bytes = 3 << 20;
 	for (i = GVM_STAT_TX_FRAMES; i <= GVM_STAT_MAX; i++)
@@ -286,6 +287,7 @@ TEST_F(domain7, text)
 		"  members: 3\n"
 		"  memory: 3.0 MiB\n"
 		"  heartbeat: 1000 ms, timeout: 5000 ms, connect: eager\n"
+		"  frames: authenticated with a pre-shared key\n"
 		"  sent: 2000 frames, 3.9 KiB\n"
 		"  received: 3000 frames, 4.9 KiB\n"
 		"  connections: 6000 made, 7000 failed, 8000 failed handshakes\n"
@@ -314,6 +316,18 @@ TEST_F(domain7, text_bare)
 	CAPTURE(out, status_text(OUT, &self->d));
 	EXPECT_EQ(0, strncmp(out, "domain: 7\n  node: 2\n", 20)) TH_LOG("%s", out);
 	EXPECT_EQ(NULL, strstr(out, "NODE"));
+	free(out);
+}
+
+/* A domain without a key says its frames are not authenticated. */
+TEST_F(domain7, text_unauthenticated)
+{
+	char *out;
+
+	self->d.auth = false;
+	CAPTURE(out, status_text(OUT, &self->d));
+	EXPECT_NE(NULL, strstr(out, "\n  frames: not authenticated (no pre-shared key)\n"))
+		TH_LOG("%s", out);
 	free(out);
 }
 
@@ -432,6 +446,7 @@ TEST_F(domain7, json)
 		"      \"heartbeat_ms\": 1000,\n"
 		"      \"timeout_ms\": 5000,\n"
 		"      \"connect\": \"eager\",\n"
+		"      \"auth\": true,\n"
 		"      \"members\": 3,\n"
 		"      \"mem_bytes\": 3145728,\n"
 		"      \"stats\": {\"tx_frames\": 2000, \"rx_frames\": 3000, \"tx_bytes\": 4000, \"rx_bytes\": 5000, \"connects\": 6000, \"connect_fails\": 7000, \"handshake_fails\": 8000, \"heartbeats_tx\": 9000, \"heartbeats_rx\": 10000, \"downs\": 11000, \"bad_frames\": 12000},\n"

@@ -4,6 +4,7 @@
  *
  *	domain ID		node ID			name NAME
  *	heartbeat MS		timeout MS		connect lazy|eager
+ *	psk-file PATH		(relative to the directory of the file)
  *	member ID ADDR:PORT	(or just ID ADDR:PORT)
  *
  * The same file can serve every node of a domain: the local node comes
@@ -262,6 +263,24 @@ static bool set_name(struct gvm_cluster *c, const char *v, char *err,
 	return parse_name(v, c->name, err, errlen);
 }
 
+/* Kept as a path; gvmctl join reads the key (psk.h) when it needs it. */
+static bool set_psk_file(struct gvm_cluster *c, const char *v, char *err,
+			 size_t errlen)
+{
+	const char *slash = c->src ? strrchr(c->src, '/') : NULL;
+	int dir = v[0] == '/' || !slash ? 0 : (int)(slash - c->src) + 1;
+	int n;
+
+	n = snprintf(c->psk_file, sizeof(c->psk_file), "%.*s%s", dir,
+		     dir ? c->src : "", v);
+	if (n < 0 || (size_t)n >= sizeof(c->psk_file)) {
+		c->psk_file[0] = '\0';
+		snprintf(err, errlen, "path too long");
+		return false;
+	}
+	return true;
+}
+
 /* The directives that take one value and may appear once. */
 static const struct directive {
 	const char *name;
@@ -279,6 +298,8 @@ static const struct directive {
 	{ "connect", "lazy|eager", set_connect,
 	  offsetof(struct gvm_cluster, line.connect) },
 	{ "name", "NAME", set_name, offsetof(struct gvm_cluster, line.name) },
+	{ "psk-file", "PATH", set_psk_file,
+	  offsetof(struct gvm_cluster, line.psk_file) },
 };
 
 static bool apply(struct gvm_cluster *c, const struct directive *d,
@@ -386,12 +407,14 @@ bool config_parse(struct gvm_cluster *c, FILE *f, const char *src, char *err,
 	size_t cap = 0;
 	bool ok = true;
 
+	c->src = src;
 	while (ok && getline(&text, &cap, f) >= 0) {
 		line++;
 		ok = parse_line(c, text, line, why, sizeof(why));
 		if (!ok)
 			where(err, errlen, src, line, why);
 	}
+	c->src = NULL;
 	if (ok && ferror(f)) {
 		where(err, errlen, src, 0, strerror(errno));
 		ok = false;

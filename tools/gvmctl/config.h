@@ -7,6 +7,7 @@
 #ifndef _GVMCTL_CONFIG_H
 #define _GVMCTL_CONFIG_H
 
+#include <limits.h>
 #include <stdio.h>
 #include "domain.h"
 
@@ -24,12 +25,16 @@ struct gvm_cluster {
 	uint32_t timeout_ms;		/* 0: the kernel's default */
 	int connect;			/* enum gvm_connect, -1: by size */
 	char name[GVM_NAME_MAX];
+	/* The pre-shared key's file, "": none; relative to cluster.conf's */
+	char psk_file[PATH_MAX];
+	const char *src;		/* the file being parsed, or NULL */
 	struct gvm_member *members;
 	size_t nmembers, cap;
 	uint32_t *slot;			/* node id -> index in members + 1 */
 	/* Where cluster.conf set each directive; 0: it did not. */
 	struct {
 		unsigned int domain, self, heartbeat, timeout, connect, name;
+		unsigned int psk_file;
 	} line;
 };
 

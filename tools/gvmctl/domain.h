@@ -43,7 +43,11 @@ struct gvm_domain_info {
 	uint32_t timeout_ms;		/* 0 in a request: the kernel's default */
 	uint8_t connect;		/* enum gvm_connect */
 	char name[GVM_NAME_MAX];	/* "": none */
+	/* Only in a request: the pre-shared key, when has_psk */
+	bool has_psk;
+	uint8_t psk[GVM_PSK_LEN];
 	/* Only in replies: */
+	bool auth;			/* the domain has a pre-shared key */
 	uint32_t members;
 	uint64_t mem_bytes;
 	uint64_t stats[__GVM_STAT_MAX];	/* indexed by enum gvm_stat */

@@ -21,6 +21,7 @@ static const struct {
 	{ "leave", leave_main, "delete a domain from this node" },
 	{ "status", status_main, "show domains, their members, regions and counters" },
 	{ "monitor", monitor_main, "print membership and region events as they happen" },
+	{ "genpsk", genpsk_main, "print a new pre-shared key for a domain" },
 };
 
 static void show_usage(FILE *f)

@@ -10,7 +10,7 @@
 # link into the tests without it.
 
 GVMCTL := tools/gvmctl
-GVMCTL_PURE := $(addprefix $(GVMCTL)/,config.c parse.c options.c format.c)
+GVMCTL_PURE := $(addprefix $(GVMCTL)/,config.c parse.c options.c format.c psk.c)
 GVMCTL_CMDS := $(addprefix $(GVMCTL)/,join.c leave.c status.c monitor.c)
 GVMCTL_SRC := $(GVMCTL)/gvmctl.c $(GVMCTL_CMDS) $(GVMCTL_PURE) $(GVMCTL)/nl.c
 GVMCTL_HDR := $(wildcard $(GVMCTL)/*.h) uapi/linux/giantvm.h
@@ -52,7 +52,7 @@ gvmctl: $(B)/gvmctl/gvmctl $(B)/gvmctl/gvmctl-static
 
 GVMCTL_T := selftests/gvmctl
 GVMCTL_TESTS := $(addprefix $(B)/test/test_gvmctl_, \
-		  parse config format commands nl cli)
+		  parse config format commands nl cli psk)
 GVMCTL_TEST_DEPS := $(GVMCTL_HDR) $(KSFT)/.stamp
 
 $(B)/test/test_gvmctl_parse: $(GVMCTL_T)/test_gvmctl_parse.c \
@@ -69,6 +69,12 @@ $(B)/test/test_gvmctl_config: $(GVMCTL_T)/test_gvmctl_config.c \
 $(B)/test/test_gvmctl_format: $(GVMCTL_T)/test_gvmctl_format.c \
 			      $(GVMCTL)/format.c $(GVMCTL)/parse.c \
 			      $(GVMCTL_TEST_DEPS)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(GVMCTL_TEST_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(B)/test/test_gvmctl_psk: $(GVMCTL_T)/test_gvmctl_psk.c $(GVMCTL)/psk.c \
+			   $(GVMCTL)/options.c $(GVMCTL)/parse.c \
+			   $(GVMCTL_TEST_DEPS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(GVMCTL_TEST_CFLAGS) -o $@ $(filter %.c,$^)
 

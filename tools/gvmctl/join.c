@@ -12,6 +12,7 @@
 #include "nl.h"
 #include "options.h"
 #include "parse.h"
+#include "psk.h"
 #include "subcommands.h"
 
 enum {
@@ -24,6 +25,7 @@ enum {
 	OPT_CONNECT,
 	OPT_NAME,
 	OPT_CONFIG,
+	OPT_PSK_FILE,
 };
 
 static const struct option options[] = {
@@ -36,6 +38,7 @@ static const struct option options[] = {
 	{ "connect", required_argument, NULL, OPT_CONNECT },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "psk-file", required_argument, NULL, OPT_PSK_FILE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -45,8 +48,8 @@ static const struct usage usage = {
 	.synopsis =
 		"join --domain ID --node ID --listen ADDR:PORT\n"
 		"                   [--peer ID=ADDR:PORT]... [--heartbeat MS] [--timeout MS]\n"
-		"                   [--connect lazy|eager] [--name NAME]\n"
-		"       gvmctl join --config FILE [--domain ID] [--node ID]",
+		"                   [--connect lazy|eager] [--name NAME] [--psk-file FILE]\n"
+		"       gvmctl join --config FILE [--domain ID] [--node ID] [--psk-file FILE]",
 };
 
 static void help(void)
@@ -66,6 +69,10 @@ static void help(void)
 	       "  --connect lazy|eager  connect on first use, or to all now\n"
 	       "                        (default: eager up to %u members)\n"
 	       "  --name NAME           a label, up to %u bytes, no spaces\n"
+	       "  --psk-file FILE       authenticate every frame between members\n"
+	       "                        with the key in FILE (gvmctl genpsk), the\n"
+	       "                        same on every member; FILE must be\n"
+	       "                        readable by its owner alone\n"
 	       "  --config FILE         read the domain from FILE, see gvmctl(8);\n"
 	       "                        --domain and --node override it\n",
 	       DOMAIN_ID_MIN, DOMAIN_ID_MAX, NODE_ID_MAX, GVM_HEARTBEAT_MS_MIN,
@@ -185,7 +192,9 @@ static bool add_members(struct gvm_nl *nl, const struct gvm_cluster *c,
 	return true;
 }
 
-static int join(const struct gvm_cluster *c, const char *src)
+/* @psk: the domain's pre-shared key, or NULL. */
+static int join(const struct gvm_cluster *c, const char *src,
+		const uint8_t *psk)
 {
 	struct gvm_domain_info d = {
 		.id = c->domain,
@@ -201,9 +210,13 @@ static int join(const struct gvm_cluster *c, const char *src)
 	size_t i;
 
 	memcpy(d.name, c->name, sizeof(d.name));
+	if (psk) {
+		memcpy(d.psk, psk, sizeof(d.psk));
+		d.has_psk = true;
+	}
 	nl = gvm_nl_open();
 	if (!nl)
-		return 1;
+		goto out;
 	sigemptyset(&stop);
 	for (i = 0; i < ARRAY_SIZE(stop_signals); i++)
 		sigaddset(&stop, stop_signals[i]);
@@ -218,6 +231,8 @@ static int join(const struct gvm_cluster *c, const char *src)
 	}
 	gvm_nl_close(nl);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+out:
+	memset(d.psk, 0, sizeof(d.psk));
 	return ret;
 }
 
@@ -266,6 +281,8 @@ int join_main(int argc, char *argv[])
 {
 	uint32_t domain = 0, node = GVM_NODE_NONE;
 	const char *config = NULL, *inline_opt = NULL, *missing;
+	const char *psk_file = NULL;
+	uint8_t psk[GVM_PSK_LEN];
 	struct gvm_endpoint listen = { 0 };
 	struct gvm_cluster c;
 	char err[ERR_MAX];
@@ -292,6 +309,9 @@ int join_main(int argc, char *argv[])
 			break;
 		case OPT_CONFIG:
 			config = optarg;
+			break;
+		case OPT_PSK_FILE:
+			psk_file = optarg;
 			break;
 		case 'h':
 			help();
@@ -328,11 +348,27 @@ int join_main(int argc, char *argv[])
 	if (config ? !from_config(&c, config, domain, node) :
 		     !from_options(&c, domain, node, &listen))
 		goto out;
+	/* Overrides cluster.conf's, relative to the current directory. */
+	if (psk_file &&
+	    snprintf(c.psk_file, sizeof(c.psk_file), "%s", psk_file) >=
+	    (int)sizeof(c.psk_file)) {
+		option_invalid("--psk-file", psk_file, "path too long");
+		goto out;
+	}
 	if (!cluster_check(&c, config, err, sizeof(err))) {
 		fprintf(stderr, PROG_NAME ": %s\n", err);
 		goto out;
 	}
-	ret = join(&c, config);
+	if (c.psk_file[0]) {
+		if (!psk_read(c.psk_file, psk, err, sizeof(err))) {
+			fprintf(stderr, PROG_NAME ": join: %s\n", err);
+			goto out;
+		}
+		ret = join(&c, config, psk);
+		memset(psk, 0, sizeof(psk));
+		goto out;
+	}
+	ret = join(&c, config, NULL);
 	goto out;
 bad_usage:
 	usage_print(stderr, &usage, false);

@@ -41,6 +41,7 @@ static const char *const attr_names[] = {
 	[GVM_A_TIMEOUT_MS] = "timeout",
 	[GVM_A_CONNECT] = "connect mode",
 	[GVM_A_NAME] = "name",
+	[GVM_A_PSK] = "pre-shared key",
 };
 
 static const struct nla_policy attr_policy[GVM_A_MAX + 1] = {
@@ -53,6 +54,7 @@ static const struct nla_policy attr_policy[GVM_A_MAX + 1] = {
 	[GVM_A_TIMEOUT_MS] = { .type = NLA_U32 },
 	[GVM_A_CONNECT] = { .type = NLA_U8 },
 	[GVM_A_NAME] = { .type = NLA_STRING },
+	[GVM_A_AUTH] = { .type = NLA_U8 },
 	[GVM_A_NODE_STATE] = { .type = NLA_U8 },
 	[GVM_A_LAST_RX_MS] = { .type = NLA_U32 },
 	[GVM_A_MEMBERS] = { .type = NLA_U32 },
@@ -182,6 +184,7 @@ static int parse_domain(struct nl_msg *msg, void *out)
 		d->connect = nla_get_u8(tb[GVM_A_CONNECT]);
 	if (tb[GVM_A_NAME])
 		nla_strlcpy(d->name, tb[GVM_A_NAME], sizeof(d->name));
+	d->auth = tb[GVM_A_AUTH] && nla_get_u8(tb[GVM_A_AUTH]);
 	if (tb[GVM_A_MEMBERS])
 		d->members = nla_get_u32(tb[GVM_A_MEMBERS]);
 	if (tb[GVM_A_MEM_BYTES])
@@ -507,6 +510,8 @@ static struct nl_msg *domain_new_msg(struct gvm_nl *nl,
 	NLA_PUT_U8(msg, GVM_A_CONNECT, d->connect);
 	if (d->name[0])
 		NLA_PUT_STRING(msg, GVM_A_NAME, d->name);
+	if (d->has_psk)
+		NLA_PUT(msg, GVM_A_PSK, GVM_PSK_LEN, d->psk);
 	return msg;
 nla_put_failure:
 	nlmsg_free(msg);

@@ -10,5 +10,6 @@ int join_main(int argc, char *argv[]);
 int leave_main(int argc, char *argv[]);
 int status_main(int argc, char *argv[]);
 int monitor_main(int argc, char *argv[]);
+int genpsk_main(int argc, char *argv[]);
 
 #endif /* _GVMCTL_SUBCOMMANDS_H */

@@ -6,10 +6,12 @@
 # then the module unloaded with those domains still configured.
 . /lib/gvm.sh
 
+# With a pre-shared key, as a user would make one.
 join_all() {
+	(umask 077 && gvmctl genpsk >/run/psk) || return 1
 	for i in 0 1 2; do
 		ip netns exec gvmns$i gvmctl join --domain 6 --node $i \
-			--listen 10.1.0.$((i + 1)):7100 \
+			--listen 10.1.0.$((i + 1)):7100 --psk-file /run/psk \
 			--peer $(((i + 1) % 3))=10.1.0.$(((i + 1) % 3 + 1)):7100 \
 			--peer $(((i + 2) % 3))=10.1.0.$(((i + 2) % 3 + 1)):7100 ||
 			return 1
@@ -19,10 +21,14 @@ join_all() {
 tap_check "insmod giantvm-kvm" insmod /giantvm-kvm.ko
 tap_check "three namespaces on a bridge" gvm_netns 3
 tap_run /tests/test_cluster_netns
+tap_run /tests/test_auth_netns
 if command -v gvmctl >/dev/null; then
 	tap_check "gvmctl join in each namespace" join_all
 	tap_check "all up in namespace 0" ip netns exec gvmns0 \
 		/tests/gvm-check up 6 5000
+	tap_check "gvmctl status: frames authenticated" sh -c \
+		'/sbin/ip netns exec gvmns0 gvmctl status -j |
+		grep -q "\"auth\": true"'
 else
 	tap_skip "gvmctl join in each namespace" "no gvmctl"
 fi
