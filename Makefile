@@ -114,7 +114,10 @@ sim: $(B)/sim/gvm-sim
 	$(Q)$(B)/sim/gvm-sim --json $(B)/sim.json $(SIM_ARGS)
 
 # The main job: a live three-node cluster in VMs (selftests/vm/scenarios).
+# The domain's key, made as a user makes one and copied into every VM.
 demo: gvmctl
+	$(Q)mkdir -p $(B)/demo
+	$(Q)(umask 077 && $(B)/gvmctl/gvmctl genpsk >$(B)/demo/psk)
 	$(Q)$(MAKE) --no-print-directory vmtest SCENARIO=demo
 
 # ---- fuzzing -----------------------------------------------------------

@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # role demo (make demo): what a user does on each host. Load the module,
-# join domain 1 from a cluster.conf, show the cluster; share a region and
+# join domain 1 from a cluster.conf with a pre-shared key, show the cluster; share a region and
 # count in it from every VM; when told, show it again (after one node left
 # the region and was stopped) with the events gvmctl monitor saw.
 . /lib/gvm.sh
 
 CONF=/etc/giantvm/cluster.conf
 gvm_cluster_conf $CONF "# demo cluster: three VMs" "domain 1" "name demo" \
-	"heartbeat 500" "timeout 3000"
+	"heartbeat 500" "timeout 3000" "psk-file psk"
 
 # The runner shows comment lines: the commands and what they print.
 say() {
@@ -24,6 +24,9 @@ tap_check "modprobe giantvm-kvm" modprobe giantvm-kvm
 gvmctl monitor >/run/events 2>&1 &
 sleep 0.3
 say cat $CONF
+# The same key on every host, readable by root alone (gvmctl genpsk made it).
+(umask 077 && cp /tests/psk /etc/giantvm/psk)
+say ls -l /etc/giantvm/psk
 tap_check "gvmctl join --config $CONF --node $GVM_INDEX" \
 	gvmctl join --config $CONF --node "$GVM_INDEX"
 gvm_mark joined
@@ -62,6 +65,8 @@ while gvm_cmd 600; do
 		;;
 	status)
 		tap_check "every peer up" /tests/gvm-check up 1 10000
+		tap_check "frames authenticated" sh -c \
+			'gvmctl status -j | grep -q "\"auth\": true"'
 		say gvmctl status
 		;;
 	noticed)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """demo (make demo): three VMs load giantvm-kvm, join one domain with
-gvmctl, share a region and count in it with lock xadd from all three
+gvmctl (its frames authenticated with the pre-shared key make demo draws
+with gvmctl genpsk, build/demo/psk), share a region and count in it with lock xadd from all three
 (exact), show gvmctl status; one VM leaves the region (its pages handed
 to the others, the count intact) and is stopped; the other two show it
 down, and the node-down events gvmctl monitor printed."""
@@ -8,7 +9,7 @@ from vmtest import vm, start, mark, kill, send, wait_exit
 
 MANUAL = True
 VMS = [vm("a", "demo"), vm("b", "demo"), vm("c", "demo")]
-FILES = ["build/ktest/gvm-check", "build/ktest/gvm-counter"]
+FILES = ["build/ktest/gvm-check", "build/ktest/gvm-counter", "build/demo/psk"]
 
 STEPS = [
     start("a", "b", "c"),
