@@ -284,6 +284,20 @@ TEST_F(cmd, join_psk_not_a_key)
 	EXPECT_STREQ("", fake_nl.log);
 }
 
+/* An empty --psk-file is a mistake, not a domain without a key. */
+TEST_F(cmd, join_psk_file_empty)
+{
+	static const char want[] =
+		"gvmctl: join: --psk-file: an empty path\nUsage: ";
+
+	RUN(&self->r, join_main, "join", "--domain", "7", "--node", "1",
+	    "--listen", "10.0.0.2:7000", "--psk-file", "");
+	EXPECT_EQ(1, self->r.ret);
+	EXPECT_EQ(0, strncmp(self->r.err, want, strlen(want)))
+		TH_LOG("%s", self->r.err);
+	EXPECT_STREQ("", fake_nl.log);
+}
+
 /* --domain and --node override the file, and the messages follow. */
 TEST_F(cmd, join_config_overrides)
 {

@@ -74,7 +74,7 @@ static void help(void)
 	       "                        same on every member; FILE must be\n"
 	       "                        readable by its owner alone\n"
 	       "  --config FILE         read the domain from FILE, see gvmctl(8);\n"
-	       "                        --domain and --node override it\n",
+	       "                        --domain, --node and --psk-file override it\n",
 	       DOMAIN_ID_MIN, DOMAIN_ID_MAX, NODE_ID_MAX, GVM_HEARTBEAT_MS_MIN,
 	       GVM_HEARTBEAT_MS_MAX, GVM_TIMEOUT_MS_MIN, GVM_TIMEOUT_MS_MAX,
 	       EAGER_MAX_MEMBERS, GVM_NAME_MAX - 1);
@@ -232,7 +232,7 @@ static int join(const struct gvm_cluster *c, const char *src,
 	gvm_nl_close(nl);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:
-	memset(d.psk, 0, sizeof(d.psk));
+	explicit_bzero(d.psk, sizeof(d.psk));
 	return ret;
 }
 
@@ -349,6 +349,10 @@ int join_main(int argc, char *argv[])
 		     !from_options(&c, domain, node, &listen))
 		goto out;
 	/* Overrides cluster.conf's, relative to the current directory. */
+	if (psk_file && !*psk_file) {
+		fprintf(stderr, PROG_NAME ": join: --psk-file: an empty path\n");
+		goto bad_usage;
+	}
 	if (psk_file &&
 	    snprintf(c.psk_file, sizeof(c.psk_file), "%s", psk_file) >=
 	    (int)sizeof(c.psk_file)) {
@@ -365,7 +369,7 @@ int join_main(int argc, char *argv[])
 			goto out;
 		}
 		ret = join(&c, config, psk);
-		memset(psk, 0, sizeof(psk));
+		explicit_bzero(psk, sizeof(psk));
 		goto out;
 	}
 	ret = join(&c, config, NULL);

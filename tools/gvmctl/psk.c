@@ -51,6 +51,7 @@ bool psk_decode(const char *text, uint8_t out[GVM_PSK_LEN], char *err,
 	uint8_t key[GVM_PSK_LEN];
 	size_t len = strlen(text), i, o = 0;
 	uint32_t v = 0;
+	bool ok = false;
 	int bits = 0;
 
 	/* One line: what follows the key may only be its line's end. */
@@ -66,11 +67,12 @@ bool psk_decode(const char *text, uint8_t out[GVM_PSK_LEN], char *err,
 	for (i = 0; i < chars - 1; i++) {
 		int x = b64_value(text[i]);
 
+		/* Which character, not what it is: it may be the key's. */
 		if (x < 0) {
 			snprintf(err, errlen,
-				 "not a key: '%c' at %zu is not base64",
-				 text[i], i + 1);
-			return false;
+				 "not a key: character %zu is not base64",
+				 i + 1);
+			goto out;
 		}
 		v = v << 6 | (uint32_t)x;
 		bits += 6;
@@ -82,17 +84,20 @@ bool psk_decode(const char *text, uint8_t out[GVM_PSK_LEN], char *err,
 	/* 43 characters carry 258 bits: the last 2 must be zero. */
 	if (v & ((1u << bits) - 1)) {
 		snprintf(err, errlen, "not a key: its last character is not canonical");
-		return false;
+		goto out;
 	}
 	for (i = 0; i < GVM_PSK_LEN && !key[i]; i++)
 		;
 	if (i == GVM_PSK_LEN) {
 		snprintf(err, errlen, "not a key: all zeros");
-		return false;
+		goto out;
 	}
 	memcpy(out, key, sizeof(key));
-	memset(key, 0, sizeof(key));
-	return true;
+	ok = true;
+out:
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(&v, sizeof(v));
+	return ok;
 }
 
 bool psk_read(const char *path, uint8_t out[GVM_PSK_LEN], char *err,
@@ -127,7 +132,7 @@ bool psk_read(const char *path, uint8_t out[GVM_PSK_LEN], char *err,
 				snprintf(err, errlen, "%s: %s", path, why);
 		}
 	}
-	memset(text, 0, sizeof(text));
+	explicit_bzero(text, sizeof(text));
 	close(fd);
 	return ok;
 }
@@ -157,7 +162,7 @@ int genpsk_main(int argc, char *argv[])
 		return 1;
 	}
 	psk_encode(key, text);
-	memset(key, 0, sizeof(key));
+	explicit_bzero(key, sizeof(key));
 	printf("%s\n", text);
 	return fflush(stdout) ? 1 : 0;
 }
