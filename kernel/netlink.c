@@ -10,8 +10,8 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
-#include "domain.h"
 #include "auth.h"
+#include "domain.h"
 #include "netlink.h"
 #include "region.h"
 

@@ -479,6 +479,8 @@ static void gvm_conn_release(struct gvm_conn *c)
 			break;
 	sock_release(c->sock);
 	gvm_free(d, c->rxbuf, GVM_RXBUF);
+	/* The connection's key dies with it. */
+	memzero_explicit(&c->auth, sizeof(c->auth));
 	gvm_free(d, c, sizeof(*c));
 }
 
