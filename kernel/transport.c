@@ -912,10 +912,10 @@ static u8 gvm_hello_reason(enum gvm_wire_status st)
 }
 
 /*
- * One whole frame and its tag, @buf in c->rxbuf (or what came of one the
- * codec refuses). False when @c was closed.
+ * One whole frame, @buf in c->rxbuf, and its tag when @tagged is true (or,
+ * untagged, what came of one the codec refuses). False when @c was closed.
  */
-static bool gvm_rx_frame(struct gvm_conn *c, u8 *buf, u32 len)
+static bool gvm_rx_frame(struct gvm_conn *c, u8 *buf, u32 len, bool tagged)
 {
 	struct gvm_domain *d = c->domain;
 	struct gvm_wire_limits lim = {
@@ -926,11 +926,9 @@ static bool gvm_rx_frame(struct gvm_conn *c, u8 *buf, u32 len)
 	struct gvm_peer *p;
 	struct gvm_msg m;
 	bool open = true, authentic;
-	size_t flen;
 
 	/* Checked before the codec, which converts INV ranges in place. */
-	if (!gvm_wire_peek(buf, len, &flen) &&
-	    gvm_tagged(d, ((struct gvm_wire_hdr *)buf)->type)) {
+	if (tagged) {
 		len -= GVM_TAG_LEN;
 		authentic = c->state == GVM_CONN_WAIT_HELLO ||
 			    gvm_rx_authentic(c, buf, len, buf + len);
@@ -1062,6 +1060,7 @@ static void gvm_rx_work(struct work_struct *w)
 	while (!READ_ONCE(c->dead)) {
 		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
 		size_t frame = sizeof(struct gvm_wire_hdr);
+		bool tagged = false;
 		u32 have = c->rxlen - c->rxoff;
 		u8 *p = c->rxbuf + c->rxoff;
 		struct kvec iov;
@@ -1071,16 +1070,17 @@ static void gvm_rx_work(struct work_struct *w)
 			st = gvm_wire_peek(p, have, &frame);
 			if (st) {
 				/* Refused with a reason by gvm_rx_frame(). */
-				gvm_rx_frame(c, p, have);
+				gvm_rx_frame(c, p, have, false);
 				return;
 			}
-			if (gvm_tagged(c->domain,
-				       ((struct gvm_wire_hdr *)p)->type))
+			tagged = gvm_tagged(c->domain,
+					    ((struct gvm_wire_hdr *)p)->type);
+			if (tagged)
 				frame += GVM_TAG_LEN;
 		}
 		if (have >= frame) {
 			c->rxoff += frame;
-			if (!gvm_rx_frame(c, p, frame))
+			if (!gvm_rx_frame(c, p, frame, tagged))
 				return;
 			if (!--batch) {
 				queue_work(gvm_wq, &c->rx_work);

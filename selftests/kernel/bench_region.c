@@ -168,9 +168,16 @@ static int tcp_connect(const char *ip)
 	if (tcp_addr(&a, ip))
 		return -1;
 	fd = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
+	if (fd < 0)
 		return -1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return -1;
+	}
 	return fd;
 }
 
@@ -258,13 +265,18 @@ static double seq_pages_per_s(void)
 	return SEQ_PAGES / ((now_us() - t0) / 1e6);
 }
 
-/* Node 1, connected to node 0's server by @fd: every figure. */
+/* Node 1, connected to node 0's server by @fd (-1: not): every figure. */
 static int measure(int fd)
 {
 	static double rtt_all[SERIES * SAMPLES];
 	double r[NSERIES], seq;
 	int i;
 
+	if (fd < 0) {
+		fprintf(stderr, "bench_region: TCP connection failed: %s\n",
+			strerror(errno));
+		return -1;
+	}
 	/* Warm up the connection first, as the DSM's links are. */
 	for (i = 0; i < 50; i++)
 		tcp_rtt(fd);
@@ -346,11 +358,6 @@ static int run_ns(void)
 	    !gvm_enter_ns(1))
 		fd = tcp_connect("10.1.0.1");
 	gvm_leave_ns();
-	if (fd < 0) {
-		fprintf(stderr, "bench_region: TCP connection failed: %s\n",
-			strerror(errno));
-		return 1;
-	}
 	if (measure(fd))
 		return 1;
 	pthread_join(t, NULL);
@@ -363,7 +370,6 @@ static int run_vm(int node)
 {
 	char line[64];
 	pthread_t t;
-	int fd;
 
 	if (map_region(node))
 		return 1;
@@ -378,13 +384,7 @@ static int run_vm(int node)
 			share(node);
 			printf("shared\n");
 		} else if (!strcmp(line, "run\n") && node == 1) {
-			fd = tcp_connect(VM0_ADDR);
-			if (fd < 0) {
-				fprintf(stderr, "bench_region: TCP connection failed: %s\n",
-					strerror(errno));
-				return 1;
-			}
-			if (measure(fd))
+			if (measure(tcp_connect(VM0_ADDR)))
 				return 1;
 			printf("ran\n");
 		} else {
