@@ -139,7 +139,8 @@ TEST_F(cli, usage)
 	RUN(&self->r, "leave");
 	EXPECT_EQ(1, self->r.status);
 	EXPECT_STREQ("gvmctl: leave: missing --domain\n"
-		     "Usage: gvmctl leave --domain ID\n", self->r.err);
+		     "Usage: gvmctl leave --domain ID\n"
+		     "       gvmctl leave --config FILE [--domain ID]\n", self->r.err);
 	RUN(&self->r, "help", "frob");
 	EXPECT_EQ(1, self->r.status);
 	RUN(&self->r, "help", "join", "leave");

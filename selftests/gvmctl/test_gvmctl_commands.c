@@ -488,14 +488,17 @@ TEST_F(cmd, leave)
 	RUN(&self->r, leave_main, "leave");
 	EXPECT_EQ(1, self->r.ret);
 	EXPECT_STREQ("gvmctl: leave: missing --domain\n"
-		     "Usage: gvmctl leave --domain ID\n", self->r.err);
+		     "Usage: gvmctl leave --domain ID\n"
+		     "       gvmctl leave --config FILE [--domain ID]\n", self->r.err);
 	RUN(&self->r, leave_main, "leave", "--domain", "7", "8");
 	EXPECT_EQ(1, self->r.ret);
 	EXPECT_STREQ("gvmctl: leave: unexpected argument \"8\"\n"
-		     "Usage: gvmctl leave --domain ID\n", self->r.err);
+		     "Usage: gvmctl leave --domain ID\n"
+		     "       gvmctl leave --config FILE [--domain ID]\n", self->r.err);
 	RUN(&self->r, leave_main, "leave", "-j");
 	EXPECT_STREQ("gvmctl: leave: invalid option -j\n"
-		     "Usage: gvmctl leave --domain ID\n", self->r.err);
+		     "Usage: gvmctl leave --domain ID\n"
+		     "       gvmctl leave --config FILE [--domain ID]\n", self->r.err);
 	RUN(&self->r, leave_main, "leave", "--domain", "0");
 	EXPECT_STREQ("gvmctl: --domain 0: out of range 1..4294967295\n",
 		     self->r.err);
@@ -505,6 +508,61 @@ TEST_F(cmd, leave)
 	RUN(&self->r, leave_main, "leave", "--domain", "7");
 	EXPECT_EQ(1, self->r.ret);
 	EXPECT_STREQ(NOT_LOADED, self->r.err);
+}
+
+/* The domain cluster.conf joined, as gvmctl@.service's ExecStop leaves it. */
+TEST_F(cmd, leave_config)
+{
+	write_file(self->path, "domain 5\nnode 1\n"
+		   "0 10.0.0.1:7000\n1 10.0.0.2:7000\n");
+	RUN(&self->r, leave_main, "leave", "--config", self->path);
+	EXPECT_EQ(0, self->r.ret);
+	EXPECT_STREQ("", self->r.err);
+	EXPECT_STREQ("domain_del 5\n", fake_nl.log);
+
+	/* --domain overrides the file, as for join. */
+	fake_nl_reset();
+	RUN(&self->r, leave_main, "leave", "--config", self->path,
+	    "--domain", "9");
+	EXPECT_EQ(0, self->r.ret);
+	EXPECT_STREQ("domain_del 9\n", fake_nl.log);
+
+	/* A file with members only names no domain. */
+	fake_nl_reset();
+	write_file(self->path, "0 10.0.0.1:7000\n");
+	RUN(&self->r, leave_main, "leave", "--config", self->path);
+	EXPECT_EQ(1, self->r.ret);
+	EXPECT_EQ(0, strncmp(self->r.err, "gvmctl: leave: ", 15));
+	EXPECT_NE(NULL, strstr(self->r.err,
+			       ": no domain line, and no --domain\n"));
+	EXPECT_NE(NULL, strstr(self->r.err, self->path));
+	RUN(&self->r, leave_main, "leave", "--config", self->path,
+	    "--domain", "5");
+	EXPECT_EQ(0, self->r.ret);
+
+	/* A file join would refuse is refused here too, with its line. */
+	fake_nl_reset();
+	write_file(self->path, "domain 5\nfrob 1\n");
+	RUN(&self->r, leave_main, "leave", "--config", self->path);
+	EXPECT_EQ(1, self->r.ret);
+	EXPECT_EQ(0, strncmp(self->r.err, "gvmctl: ", 8));
+	EXPECT_NE(NULL, strstr(self->r.err, ":2: "));
+	RUN(&self->r, leave_main, "leave", "--config", "/nonexistent/x.conf");
+	EXPECT_EQ(1, self->r.ret);
+	EXPECT_STREQ("gvmctl: /nonexistent/x.conf: No such file or directory\n",
+		     self->r.err);
+	/* Read even when --domain names the domain: a typo is not ignored. */
+	RUN(&self->r, leave_main, "leave", "--config", "/nonexistent/x.conf",
+	    "--domain", "5");
+	EXPECT_EQ(1, self->r.ret);
+	EXPECT_STREQ("gvmctl: /nonexistent/x.conf: No such file or directory\n",
+		     self->r.err);
+	RUN(&self->r, leave_main, "leave", "--config");
+	EXPECT_EQ(1, self->r.ret);
+	EXPECT_EQ(0, strncmp(self->r.err,
+			     "gvmctl: leave: option --config needs a value\n",
+			     45));
+	EXPECT_EQ(0, fake_nl.requests);
 }
 
 /* Two domains given out of order, members and regions too. */

@@ -65,9 +65,21 @@ all_gone() {
 	! [ -e /var/lib/dkms/giantvm ] &&
 	! find /lib/modules -name 'giantvm-kvm.ko*' | grep . &&
 	! [ -e /usr/sbin/gvmctl ] &&
+	! [ -e /lib/systemd/system/gvmctl@.service ] &&
 	! ls /lib/udev/rules.d/*giantvm* 2>/dev/null &&
 	! dpkg-query -W -f='${db:Status-Abbrev}\n' giantvm-dkms gvmctl \
 		2>/dev/null | grep -v '^un'
+}
+# An instance of the template, as "systemctl enable gvmctl@lab" makes one:
+# systemd's own checks (its commands exist), and not a word (an unknown
+# directive is only a warning).
+unit_ok() {
+	mkdir -p "$T/units" &&
+	ln -sf /lib/systemd/system/gvmctl@.service \
+		"$T/units/gvmctl@lab.service" &&
+	out=$(systemd-analyze verify --man=no "$T/units/gvmctl@lab.service" \
+		2>&1) &&
+	[ -z "$out" ] || { echo "$out" | sed 's/^/# /'; return 1; }
 }
 # Seconds DKMS took to build VERSION for KERNEL: its make.log is written
 # from the build's start (the date on its second line) to its end.
@@ -117,6 +129,8 @@ tap_check "gvmctl(8) installed" test -s /usr/share/man/man8/gvmctl.8.gz
 tap_check "bash completion for gvmctl" \
 	bash -c '. /usr/share/bash-completion/completions/gvmctl &&
 		 complete -p gvmctl'
+tap_check "gvmctl@.service: systemd-analyze verify gvmctl@lab.service, silent" \
+	unit_ok
 
 # ---- the module DKMS built, in VMs -------------------------------------
 # What DKMS installed for 6.1 (decompressed if it compressed it).
@@ -145,7 +159,7 @@ fi
 
 # ---- purge, and install again ----------------------------------------------
 tap_check "apt-get purge -y giantvm-dkms gvmctl" purge
-tap_check "purge left nothing (sources, DKMS tree, modules, gvmctl, udev rule)" \
+tap_check "purge left nothing (sources, DKMS tree, modules, gvmctl, its unit, udev rule)" \
 	all_gone
 tap_check "second apt-get install after purge" \
 	apt-get install -y -q giantvm-dkms gvmctl

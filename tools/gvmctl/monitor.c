@@ -38,7 +38,7 @@ int monitor_main(int argc, char *argv[])
 	struct gvm_nl *nl;
 	int err;
 
-	err = options_parse(argc, argv, &usage, NULL, &json);
+	err = options_parse(argc, argv, &usage, NULL, NULL, &json);
 	if (err >= 0)
 		return err;
 	nl = gvm_nl_open();

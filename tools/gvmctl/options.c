@@ -57,10 +57,10 @@ void option_error(const char *command, int c, char *const argv[])
 }
 
 int options_parse(int argc, char *argv[], const struct usage *u,
-		  uint32_t *domain, bool *json)
+		  uint32_t *domain, const char **config, bool *json)
 {
 	/* Only what this command takes, so getopt refuses the rest. */
-	struct option opts[4] = { { "help", no_argument, NULL, 'h' } };
+	struct option opts[5] = { { "help", no_argument, NULL, 'h' } };
 	char optstring[4] = ":h";
 	size_t n = 1;
 	int opt;
@@ -68,6 +68,9 @@ int options_parse(int argc, char *argv[], const struct usage *u,
 	if (domain)
 		opts[n++] = (struct option){ "domain", required_argument, NULL,
 					     'd' };
+	if (config)
+		opts[n++] = (struct option){ "config", required_argument, NULL,
+					     'c' };
 	if (json) {
 		opts[n++] = (struct option){ "json", no_argument, NULL, 'j' };
 		optstring[2] = 'j';
@@ -78,6 +81,9 @@ int options_parse(int argc, char *argv[], const struct usage *u,
 			if (!option_u32("--domain", optarg, DOMAIN_ID_MIN,
 					DOMAIN_ID_MAX, domain))
 				return 1;
+			break;
+		case 'c':
+			*config = optarg;
 			break;
 		case 'j':
 			*json = true;

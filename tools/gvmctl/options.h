@@ -27,11 +27,11 @@ bool option_no_args(const char *command, int argc, char *const argv[]);
 void option_error(const char *command, int c, char *const argv[]);
 
 /*
- * Parses --domain ID (when @domain), -j|--json (when @json) and -h|--help.
- * Returns -1 to go on, or the exit status: 0 after --help, 1 after an
- * error (explained, with the synopsis).
+ * Parses --domain ID (when @domain), --config FILE (when @config), -j|--json
+ * (when @json) and -h|--help. Returns -1 to go on, or the exit status: 0
+ * after --help, 1 after an error (explained, with the synopsis).
  */
 int options_parse(int argc, char *argv[], const struct usage *u,
-		  uint32_t *domain, bool *json);
+		  uint32_t *domain, const char **config, bool *json);
 
 #endif /* _GVMCTL_OPTIONS_H */

@@ -153,7 +153,7 @@ int genpsk_main(int argc, char *argv[])
 	char text[PSK_TEXT_MAX];
 	int ret;
 
-	ret = options_parse(argc, argv, &usage, NULL, NULL);
+	ret = options_parse(argc, argv, &usage, NULL, NULL, NULL);
 	if (ret >= 0)
 		return ret;
 	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key)) {

@@ -108,7 +108,7 @@ int status_main(int argc, char *argv[])
 	int ret;
 	size_t n = 0, i;
 
-	ret = options_parse(argc, argv, &usage, &domain, &json);
+	ret = options_parse(argc, argv, &usage, &domain, NULL, &json);
 	if (ret >= 0)
 		return ret;
 	ret = 1;

@@ -3,13 +3,14 @@
 #
 # role pkg (scenario pkg, make pkgtest): the module the giantvm-dkms
 # package built, as a user meets it: in DKMS's place, indexed by depmod,
-# loaded by kmod's modprobe; then the packaged gvmctl joins domain 5.
+# loaded by kmod's modprobe; then the packaged gvmctl joins domain 5 with
+# the commands of the packaged gvmctl@.service.
 #   "check-up"   the other VM up within 10 s; gvmctl status
-#   "done"       gvmctl leave, modprobe -r
+#   "done"       the unit's ExecStop (gvmctl leave), modprobe -r
 . /lib/gvm.sh
 
 D=5
-CONF=/run/cluster.conf
+CONF=/etc/giantvm/pkg.conf
 KVER=$(uname -r)
 
 for t in modprobe depmod; do
@@ -26,10 +27,20 @@ tap_check "the module reports version $GVM_VERSION" \
 tap_check "gvmctl --version shows the module's $GVM_VERSION (netlink)" \
 	sh -c "gvmctl --version | grep -qx 'giantvm-kvm $GVM_VERSION'"
 
+# What systemd would run for gvmctl@pkg.service (there is no systemd here).
+unit_cmd() {
+	sed -n "s/^$1=//p" /tests/gvmctl@.service | sed 's/%i/pkg/g'
+}
+START=$(unit_cmd ExecStart)
+STOP=$(unit_cmd ExecStop)
+tap_check "gvmctl@.service has one ExecStart and one ExecStop" \
+	sh -c "[ $(unit_cmd ExecStart | wc -l) = 1 ] &&
+	       [ $(unit_cmd ExecStop | wc -l) = 1 ]"
 gvm_cluster_conf $CONF "# the pkg scenario's two VMs" "domain $D" \
 	"node $GVM_INDEX" "heartbeat 500" "timeout 3000" "connect eager"
-tap_check "gvmctl join --config (the packaged gvmctl)" \
-	gvmctl join --config $CONF
+# shellcheck disable=SC2086 # the unit's command line, split into words
+tap_check "gvmctl@pkg.service's ExecStart (the packaged gvmctl): $START" \
+	$START
 gvm_mark joined
 
 while :; do
@@ -44,7 +55,10 @@ while :; do
 		gvmctl status --domain $D | sed 's/^/# /'
 		;;
 	done)
-		tap_check "gvmctl leave" gvmctl leave --domain $D
+		# shellcheck disable=SC2086 # as ExecStart
+		tap_check "gvmctl@pkg.service's ExecStop: $STOP" $STOP
+		tap_check "domain $D gone" \
+			sh -c "! gvmctl status --domain $D >/dev/null 2>&1"
 		tap_check "modprobe -r giantvm-kvm" /sbin/modprobe -r giantvm-kvm
 		exit 0
 		;;

@@ -3,14 +3,16 @@
 two VMs: the giantvm-kvm.ko DKMS built (VM_MODULE) placed where DKMS puts
 it and loaded with kmod's modprobe, /dev/giantvm, the module's version
 (PKG_VERSION), and the packaged (dynamic) gvmctl joining both VMs into one
-domain, each seeing the other up, then leaving."""
+domain with the commands of the packaged gvmctl@.service, each seeing the
+other up, then leaving."""
 import os
 from vmtest import vm, start, mark, send, wait_exit
 
 MANUAL = True
 _version = "gvm.version=" + os.environ.get("PKG_VERSION", "unknown")
 VMS = [vm("a", "pkg", cmdline=_version), vm("b", "pkg", cmdline=_version)]
-FILES = ["build/ktest/gvm-check"]
+# The packaged unit: the role runs its ExecStart and ExecStop as written.
+FILES = ["build/ktest/gvm-check", "/lib/systemd/system/gvmctl@.service"]
 # The installed ones, with their libraries, at the same paths.
 HOST_BINARIES = ["/usr/sbin/gvmctl", "/usr/bin/kmod"]
 
