@@ -111,6 +111,32 @@ TEST(shared_file)
 	cluster_free(&c);
 }
 
+/* --domain and --node over the file's: only those given, and kept. */
+TEST(command_line_overrides_the_file)
+{
+	char err[ERR_MAX];
+	struct gvm_cluster c;
+
+	ASSERT_TRUE(parse(&c, "domain 9\nnode 1\n0 10.0.0.1:7\n1 10.0.0.2:7\n",
+			  err));
+	cluster_override(&c, 0, GVM_NODE_NONE);
+	EXPECT_EQ(9, c.domain);
+	EXPECT_EQ(1, c.self);
+	EXPECT_EQ(1, c.line.domain);
+	EXPECT_EQ(2, c.line.self);
+	cluster_override(&c, 4, 0);
+	EXPECT_EQ(4, c.domain);
+	EXPECT_EQ(0, c.self);
+	EXPECT_EQ(0, c.line.domain);
+	EXPECT_EQ(0, c.line.self);
+	/* A node the file does not list is now the option's fault. */
+	cluster_override(&c, 0, 5);
+	EXPECT_FALSE(cluster_check(&c, "t.conf", err, ERR_MAX));
+	EXPECT_STREQ("t.conf: node 5 is not a member: its member line gives the address it listens on",
+		     err);
+	cluster_free(&c);
+}
+
 static const struct {
 	const char *text;
 	const char *err;

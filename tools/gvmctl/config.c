@@ -89,6 +89,18 @@ uint8_t cluster_connect(const struct gvm_cluster *c)
 						  GVM_CONNECT_LAZY;
 }
 
+void cluster_override(struct gvm_cluster *c, uint32_t domain, uint32_t node)
+{
+	if (domain) {
+		c->domain = domain;
+		c->line.domain = 0;
+	}
+	if (node != GVM_NODE_NONE) {
+		c->self = node;
+		c->line.self = 0;
+	}
+}
+
 /* "FILE:LINE: ", "FILE: " or nothing, before a message. */
 static void where(char *err, size_t errlen, const char *src,
 		  unsigned int line, const char *why)

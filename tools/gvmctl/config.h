@@ -55,6 +55,12 @@ bool cluster_add(struct gvm_cluster *c, uint32_t id,
 bool cluster_check(const struct gvm_cluster *c, const char *src, char *err,
 		   size_t errlen);
 uint8_t cluster_connect(const struct gvm_cluster *c);
+/*
+ * The command line over cluster.conf: @domain and @node, when given (0 and
+ * GVM_NODE_NONE are not), replace the file's, so one file serves every
+ * node; messages then no longer blame the file's line for them.
+ */
+void cluster_override(struct gvm_cluster *c, uint32_t domain, uint32_t node);
 
 /* Read cluster.conf; @err then starts with "FILE:LINE: ". */
 bool config_parse(struct gvm_cluster *c, FILE *f, const char *src, char *err,

@@ -246,14 +246,7 @@ static bool from_config(struct gvm_cluster *c, const char *path,
 		fprintf(stderr, PROG_NAME ": %s\n", err);
 		return false;
 	}
-	if (domain) {
-		c->domain = domain;
-		c->line.domain = 0;
-	}
-	if (node != GVM_NODE_NONE) {
-		c->self = node;
-		c->line.self = 0;
-	}
+	cluster_override(c, domain, node);
 	return true;
 }
 

@@ -34,14 +34,17 @@ static bool config_domain(const char *path, uint32_t *domain)
 	cluster_init(&c);
 	if (!config_read(&c, path, err, sizeof(err))) {
 		fprintf(stderr, PROG_NAME ": %s\n", err);
-	} else if (!*domain && !c.domain) {
+		goto out;
+	}
+	cluster_override(&c, *domain, GVM_NODE_NONE);
+	if (!c.domain) {
 		fprintf(stderr, PROG_NAME
 			": leave: %s: no domain line, and no --domain\n", path);
-	} else {
-		if (!*domain)
-			*domain = c.domain;
-		ok = true;
+		goto out;
 	}
+	*domain = c.domain;
+	ok = true;
+out:
 	cluster_free(&c);
 	return ok;
 }
