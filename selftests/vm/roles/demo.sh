@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # role demo (make demo): what a user does on each host. Load the module,
-# join domain 1 from a cluster.conf with a pre-shared key, show the cluster; share a region and
-# count in it from every VM; when told, show it again (after one node left
-# the region and was stopped) with the events gvmctl monitor saw.
+# join domain 1 from a cluster.conf with a pre-shared key, show the
+# cluster; share a region and count in it from every VM; when told, show
+# it again (after one node left the region and was stopped) with the
+# events gvmctl monitor saw.
 . /lib/gvm.sh
 
 CONF=/etc/giantvm/cluster.conf

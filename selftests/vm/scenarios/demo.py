@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """demo (make demo): three VMs load giantvm-kvm, join one domain with
 gvmctl (its frames authenticated with the pre-shared key make demo draws
-with gvmctl genpsk, build/demo/psk), share a region and count in it with lock xadd from all three
-(exact), show gvmctl status; one VM leaves the region (its pages handed
-to the others, the count intact) and is stopped; the other two show it
-down, and the node-down events gvmctl monitor printed."""
+with gvmctl genpsk, build/demo/psk), share a region and count in it with
+lock xadd from all three (exact), show gvmctl status; one VM leaves the
+region (its pages handed to the others, the count intact) and is
+stopped; the other two show it down, and the node-down events gvmctl
+monitor printed."""
 from vmtest import vm, start, mark, kill, send, wait_exit
 
 MANUAL = True
