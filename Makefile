@@ -10,6 +10,8 @@
 #   make sparse    the module with C=2
 #   make vmtest    the kernel tests in VMs under QEMU (selftests/vm);
 #                  make vmtest-all for Debian's 6.1 and 6.12 kernels
+#   make kselftest-install   those tests as kselftests, to run in any VM
+#                  (INSTALL_PATH, default build/kselftest)
 #   make style     checkpatch.pl over the tree
 #   make mc        exhaustive model checker; make mc-mutants shows it bites
 #   make sim       discrete-event simulator, 2 .. 10,240 nodes

@@ -34,3 +34,36 @@ $(B)/ktest/gvm-%: selftests/kernel/gvm_%.c $(KTEST_COMMON) \
 
 .PHONY: ktest
 ktest: $(addprefix $(B)/ktest/,$(KTEST))
+
+# ---- the tests as a kselftest install, to run in any VM ----------------
+#
+# make kselftest-install [INSTALL_PATH=DIR]: the layout of the kernel's
+# own "make -C tools/testing/selftests install": run_kselftest.sh and its
+# runner (Debian's linux-source-6.1), kselftest-list.txt, and collection
+# giantvm: a script per test that sets up what the test needs (the
+# module, namespaces) and takes it down again (selftests/kernel/ksft).
+INSTALL_PATH ?= $(B)/kselftest
+KSFT_TESTS := netlink transport cluster_netns auth_netns region kvm_region
+KSFT_RUNNER := run_kselftest.sh kselftest/runner.sh kselftest/prefix.pl
+
+$(KSFT)/.runner: | deps
+	$(Q)mkdir -p $(KSFT)
+	$(Q)tar -xJf $(LINUX_SRC_TAR) -C $(KSFT) --strip-components=1 \
+		$(addprefix linux-source-6.1/tools/testing/selftests/, \
+			    $(KSFT_RUNNER))
+	$(Q)touch $@
+
+.PHONY: kselftest-install
+kselftest-install: $(KSFT)/.runner $(addprefix $(B)/ktest/test_,$(KSFT_TESTS))
+	$(Q)rm -rf $(INSTALL_PATH)/giantvm
+	$(Q)mkdir -p $(INSTALL_PATH)/kselftest $(INSTALL_PATH)/giantvm
+	$(Q)for f in $(KSFT_RUNNER); do \
+		install -m 755 $(KSFT)/tools/testing/selftests/$$f \
+			$(INSTALL_PATH)/$$f || exit 1; \
+	done
+	$(Q)install -m 755 $(addprefix $(B)/ktest/test_,$(KSFT_TESTS)) \
+		$(KSFT_TESTS:%=selftests/kernel/ksft/%.sh) $(INSTALL_PATH)/giantvm/
+	$(Q)install -m 644 selftests/kernel/ksft/gvm_env.sh \
+		selftests/kernel/ksft/settings $(INSTALL_PATH)/giantvm/
+	$(Q)printf 'giantvm:%s.sh\n' $(KSFT_TESTS) \
+		>$(INSTALL_PATH)/kselftest-list.txt

@@ -89,26 +89,46 @@ gvm_cmd() {
 	done
 }
 
-# tap_run BINARY [ARGS...]: run a kselftest binary and report each of its
-# tests as one of ours ("binary: test"), its other lines as diagnostics.
-# A binary that dies before reporting its whole plan, or exits non-zero
-# with nothing failed, is a failure too.
-tap_run() {
-	name=$(basename "$1")
-	out=/run/gvm/$name.out
-	"$@" >"$out" 2>&1
-	rc=$?
+# tap_ksft COLLECTION:TEST: one of the installed kselftests
+# (/tests/kselftest, make kselftest-install), run as a user runs it, by
+# the kernel's run_kselftest.sh. Each of the test's own results is one of
+# ours ("TEST: test"), its other lines diagnostics, then the runner's
+# verdict on the whole (the script's exit status: setup, the module's
+# unload). A test that dies before reporting its whole plan fails too.
+tap_ksft() {
+	name=${1#*:}
+	all=/run/gvm/$name.out
+	# Appended: the runner's tests append to its stdout (runner.sh).
+	: >"$all"
+	/tests/kselftest/run_kselftest.sh -t "$1" >>"$all" 2>&1
+	verdict=$(grep -E '^(not )?ok 1 selftests: ' "$all")
 	plan=0
 	seen=0
-	bad=0
+	run=
+	# The test's own TAP is in the runner's, one "# " in.
+	sed -n 's/^# //p' "$all" >"$all.test"
 	while IFS= read -r line; do
 		case $line in
 		"1.."*)
 			plan=${line#1..}
 			;;
+		"#  RUN "*)
+			# The harness names a skipped test only here.
+			run=${line#"#  RUN"}
+			run=$(echo ${run% ...})
+			echo "# $line"
+			;;
 		"ok "*"# SKIP"*)
 			desc=${line#ok * }
-			tap_skip "$name: ${desc%% # SKIP*}" "${desc#* # SKIP}"
+			case $desc in
+			"# SKIP"*)
+				tap_skip "$name: $run" "${desc#"# SKIP "}"
+				;;
+			*)
+				tap_skip "$name: ${desc%% # SKIP*}" \
+					"${desc#* # SKIP }"
+				;;
+			esac
 			seen=$((seen + 1))
 			;;
 		"ok "*)
@@ -118,18 +138,22 @@ tap_run() {
 		"not ok "*)
 			tap_fail "$name: ${line#not ok * }"
 			seen=$((seen + 1))
-			bad=$((bad + 1))
 			;;
 		*)
 			echo "# $line"
 			;;
 		esac
-	done <"$out"
-	if [ "$seen" -lt "$plan" ]; then
-		tap_fail "$name: reported $seen of $plan tests (exit $rc)"
-	elif [ $rc -ne 0 ] && [ $bad -eq 0 ]; then
-		tap_fail "$name: exit status $rc with no test failed"
-	fi
+	done <"$all.test"
+	[ "$seen" -lt "$plan" ] &&
+		tap_fail "$name: reported $seen of $plan tests"
+	case $verdict in
+	"ok "*)
+		tap_ok "run_kselftest.sh -t $1${verdict##*"$name"}"
+		;;
+	*)
+		tap_fail "run_kselftest.sh -t $1: ${verdict:-no verdict}"
+		;;
+	esac
 	return 0
 }
 
@@ -178,19 +202,16 @@ gvm_install_module() {
 	ln -sf /bin/busybox /sbin/modprobe
 }
 
+# gvm_unloaded: giantvm-kvm is not loaded (a kselftest's script unloads
+# the module it loaded).
+gvm_unloaded() {
+	! grep -q '^giantvm_kvm ' /proc/modules
+}
+
 # gvm_netns N: namespaces gvmns0..N-1 at 10.1.0.1..N on bridge gvmbr, each
-# through gvmveth<i> (cut one with "ip link set gvmveth<i> down").
+# through gvmveth<i> (cut one with "ip link set gvmveth<i> down"), as the
+# kselftests' scripts make them (selftests/kernel/ksft/gvm_env.sh).
 gvm_netns() {
-	ip link add gvmbr type bridge && ip link set gvmbr up || return 1
-	i=0
-	while [ $i -lt "$1" ]; do
-		ip netns add gvmns$i &&
-		ip link add gvmveth$i type veth peer name eth0 netns gvmns$i &&
-		ip link set gvmveth$i master gvmbr up &&
-		ip -n gvmns$i addr add 10.1.0.$((i + 1))/24 dev eth0 &&
-		ip -n gvmns$i link set eth0 up &&
-		ip -n gvmns$i link set lo up || return 1
-		i=$((i + 1))
-	done
-	ip netns exec gvmns0 ping -c 1 -W 2 10.1.0.$1 >/dev/null
+	. /lib/gvm_env.sh
+	gvm_env_netns "$1"
 }

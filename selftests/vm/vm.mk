@@ -61,7 +61,7 @@ $(B)/vm/gvm-exit: selftests/vm/exit.c | deps
 
 # gvmctl too: the cluster scenarios' roles run it (a fresh tree that
 # skipped it would fail them with "gvmctl: not found").
-vmtest: $(B)/vm/gvm-hub $(B)/vm/gvm-exit $(VM_KO) vm-kernel ktest \
+vmtest: $(B)/vm/gvm-hub $(B)/vm/gvm-exit $(VM_KO) vm-kernel ktest kselftest-install \
 	$(B)/gvmctl/gvmctl-static
 	$(Q)VM_TIMEOUT_SCALE=$(or $(VM_TIMEOUT_SCALE),1) python3 \
 		selftests/vm/run.py --kver $(VM_KVER) --build $(B) \

@@ -708,6 +708,9 @@ def build_initramfs(sc):
 
     _copy(os.path.join(HERE, "init.sh"), stage, "/init", 0o755)
     _copy(os.path.join(HERE, "gvm.sh"), stage, "/lib/gvm.sh", 0o644)
+    # gvm.sh's gvm_netns is the kselftests' own.
+    _copy(os.path.join(TOP, "selftests", "kernel", "ksft", "gvm_env.sh"),
+          stage, "/lib/gvm_env.sh", 0o644)
     for f in sorted(os.listdir(os.path.join(HERE, "roles"))):
         if f.endswith(".sh"):
             _copy(os.path.join(HERE, "roles", f), stage, "/roles/" + f,
@@ -746,7 +749,12 @@ def build_initramfs(sc):
         src = f if os.path.isabs(f) else os.path.join(TOP, f)
         if not os.path.exists(src):
             raise StepFailed("missing file %s" % f)
-        _copy(src, stage, "/tests/" + os.path.basename(f))
+        if os.path.isdir(src):
+            # A tree (make kselftest-install's), modes kept.
+            shutil.copytree(src, os.path.join(stage, "tests",
+                                              os.path.basename(f)))
+        else:
+            _copy(src, stage, "/tests/" + os.path.basename(f))
     for f in getattr(sc.mod, "OPTIONAL_FILES", []):
         src = f if os.path.isabs(f) else os.path.join(TOP, f)
         if os.path.exists(src):

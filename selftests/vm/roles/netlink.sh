@@ -1,21 +1,52 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# role netlink: the control plane in one VM (selftests/kernel/test_netlink).
+# role netlink: the control plane in one VM: the kselftest as a user runs
+# it (giantvm/netlink.sh: test_netlink in a namespace of its own, the
+# module loaded by modprobe and unloaded after), what the installed
+# kselftests offer, and the module loaded by kmod's ways.
 . /lib/gvm.sh
 
-tap_check "insmod giantvm-kvm" insmod /giantvm-kvm.ko
-tap_run /tests/test_netlink
-tap_check "rmmod giantvm-kvm" rmmod giantvm_kvm
+KSFT=/tests/kselftest
 
-# Installed where modprobe looks: "modprobe giantvm-kvm", and a request for
-# the genl family with the module not loaded (MODULE_ALIAS_GENL_FAMILY).
+# The kselftests as make kselftest-install lays them out.
+listed() {
+	for t in netlink transport cluster_netns auth_netns region kvm_region; do
+		echo "giantvm:$t.sh"
+	done | diff - /run/list
+}
+
+# ksft_skipped TEST REASON: run_kselftest.sh reports TEST skipped, and
+# the script says why. (The runner appends the test's output to its
+# stdout: a file opened without O_APPEND would have the runner's own
+# lines written over it.)
+ksft_skipped() {
+	: >/run/skip.out
+	$KSFT/run_kselftest.sh -t "giantvm:$1" >>/run/skip.out 2>&1
+	grep -qx "ok 1 selftests: giantvm: $1 # SKIP" /run/skip.out &&
+		grep -q "# SKIP: $2" /run/skip.out
+}
+
+# Before the module is installed for modprobe: skipped, saying why.
+tap_check "transport.sh with no module installed: SKIP, with the reason" \
+	ksft_skipped transport.sh "no giantvm-kvm module for $(uname -r)"
+tap_check "install the module for modprobe" gvm_install_module
+tap_check "run_kselftest.sh --list: every giantvm test" \
+	sh -c "$KSFT/run_kselftest.sh --list >/run/list"
+tap_check "the list: every giantvm test, in order" listed
+tap_ksft giantvm:netlink.sh
+tap_check "the module unloaded after the test" gvm_unloaded
+# No /dev/kvm here (no kvm_amd).
+tap_check "kvm_region.sh without /dev/kvm: SKIP, with the reason" \
+	ksft_skipped kvm_region.sh "no /dev/kvm"
+
+# "modprobe giantvm-kvm", and a request for the genl family with the
+# module not loaded (MODULE_ALIAS_GENL_FAMILY).
 
 loaded() {
 	grep -q '^giantvm_kvm ' /proc/modules && [ -c /dev/giantvm ]
 }
 
-tap_check "install the module for modprobe" gvm_install_module
 tap_check "modprobe giantvm-kvm creates /dev/giantvm" \
 	sh -c 'modprobe giantvm-kvm && [ -c /dev/giantvm ]'
 tap_check "rmmod after modprobe" rmmod giantvm_kvm

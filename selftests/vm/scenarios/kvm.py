@@ -7,6 +7,6 @@ vCPUs on two nodes count exactly with lock inc."""
 from vmtest import vm, start, wait_exit
 
 VMS = [vm("vm", "kvm", qemu=("-smp", "2"))]
-FILES = ["build/ktest/test_kvm_region"]
+FILES = ["build/kselftest"]
 MODULES = ["veth", "bridge", "kvm_amd"]
 STEPS = [start("vm"), wait_exit("vm", timeout=300)]

@@ -6,5 +6,5 @@ loaded by modprobe and autoloaded by a request for its genl family."""
 from vmtest import vm, start, wait_exit
 
 VMS = [vm("vm", "netlink")]
-FILES = ["build/ktest/test_netlink"]
+FILES = ["build/kselftest"]
 STEPS = [start("vm"), wait_exit("vm")]

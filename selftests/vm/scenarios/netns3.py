@@ -8,7 +8,6 @@ the three and the module is unloaded with the domains configured."""
 from vmtest import vm, start, wait_exit
 
 VMS = [vm("vm", "netns3")]
-FILES = ["build/ktest/test_cluster_netns", "build/ktest/test_auth_netns",
-         "build/ktest/gvm-check"]
+FILES = ["build/kselftest", "build/ktest/gvm-check"]
 MODULES = ["veth", "bridge"]
 STEPS = [start("vm"), wait_exit("vm")]

@@ -14,6 +14,7 @@ if RUNS and not RUNS.isdigit():
     raise ValueError("GVM_XADD_RUNS must be a number, not %r" % RUNS)
 VMS = [vm("vm", "region", qemu=("-smp", "2"), disk=16,
           cmdline="gvm.xadd_runs=" + RUNS if RUNS else "")]
-FILES = ["build/ktest/test_region"]
+# The kselftests as make kselftest-install lays them out.
+FILES = ["build/kselftest"]
 MODULES = ["veth", "bridge", "virtio_blk"]
 STEPS = [start("vm"), wait_exit("vm", timeout=1200)]

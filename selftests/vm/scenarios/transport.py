@@ -6,5 +6,5 @@ answer and the event it should."""
 from vmtest import vm, start, wait_exit
 
 VMS = [vm("vm", "transport")]
-FILES = ["build/ktest/test_transport"]
+FILES = ["build/kselftest"]
 STEPS = [start("vm"), wait_exit("vm")]
