@@ -50,7 +50,7 @@ void gvm_region_unlock(struct gvm_region *r)
 }
 
 /*
- * Fault times come from local_clock(), not ktime_get(): log2 buckets of
+ * Fault times come from local_clock(), not ktime_get(): buckets of
  * microseconds need no clocksource read, which is an HPET access where the
  * TSC is not trusted (as under TCG). Across CPUs it may step back a little.
  */
@@ -58,9 +58,8 @@ static void gvm_lat_add(struct gvm_region *r, u64 start)
 {
 	s64 ns = local_clock() - start;
 	u64 us = ns > 0 ? div_u64(ns, NSEC_PER_USEC) : 0;
-	int b = us < 2 ? 0 : min_t(int, ilog2(us), GVM_LAT_BUCKETS - 1);
 
-	atomic64_inc(&r->lat[b]);
+	atomic64_inc(&r->lat[gvm_lat_bucket(us)]);
 }
 
 /*

@@ -186,7 +186,7 @@ TEST_F(cli, version)
 	EXPECT_EQ(0, self->r.status);
 	EXPECT_EQ(0, strncmp(self->r.out, "gvmctl ", 7));
 	EXPECT_NE(NULL, strstr(self->r.out,
-			       " (netlink family giantvm version 1)\n"
+			       " (netlink family giantvm version 2)\n"
 			       "giantvm-kvm not loaded\n"));
 }
 

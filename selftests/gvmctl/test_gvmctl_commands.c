@@ -605,7 +605,7 @@ static void status_script(void)
 	regions[1].members = 2;
 	regions[1].pages = 2;
 	regions[1].stats[GVM_RSTAT_READ_FAULTS] = 4;
-	regions[1].lat[7] = 4;
+	regions[1].lat[gvm_lat_bucket(128)] = 4;
 	fake_nl.nodes = nodes;
 	fake_nl.nnodes = 2;
 	fake_nl.regions = regions;

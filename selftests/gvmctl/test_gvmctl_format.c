@@ -144,6 +144,46 @@ TEST(names)
 	EXPECT_STREQ("unknown", hello_reason_name(__GVM_HELLO_MAX));
 }
 
+/*
+ * The kernel's buckets (uapi/linux/giantvm.h): a microsecond wide up to
+ * 8 us, then four to each power of two; each starts where the one before
+ * ends.
+ */
+TEST(latency_buckets)
+{
+	unsigned int i;
+
+	EXPECT_EQ(0, gvm_lat_bucket(0));
+	EXPECT_EQ(3, gvm_lat_bucket(3));
+	EXPECT_EQ(7, gvm_lat_bucket(7));
+	EXPECT_EQ(8, gvm_lat_bucket(8));
+	EXPECT_EQ(8, gvm_lat_bucket(9));
+	EXPECT_EQ(9, gvm_lat_bucket(10));
+	EXPECT_EQ(20, gvm_lat_bucket(64));
+	EXPECT_EQ(20, gvm_lat_bucket(79));
+	EXPECT_EQ(21, gvm_lat_bucket(80));
+	EXPECT_EQ(36, gvm_lat_bucket(1024));
+	EXPECT_EQ(39, gvm_lat_bucket(2047));
+	/* The last from 14,680,064 us, with every slower fault. */
+	EXPECT_EQ(GVM_LAT_BUCKETS - 2, gvm_lat_bucket(14680063));
+	EXPECT_EQ(GVM_LAT_BUCKETS - 1, gvm_lat_bucket(14680064));
+	EXPECT_EQ(GVM_LAT_BUCKETS - 1, gvm_lat_bucket(1ULL << 24));
+	EXPECT_EQ(GVM_LAT_BUCKETS - 1, gvm_lat_bucket(UINT64_MAX));
+	EXPECT_EQ(14680064, gvm_lat_lo(GVM_LAT_BUCKETS - 1));
+
+	EXPECT_EQ(0, gvm_lat_lo(0));
+	for (i = 0; i + 1 < GVM_LAT_BUCKETS; i++) {
+		uint64_t lo = gvm_lat_lo(i), next = gvm_lat_lo(i + 1);
+
+		ASSERT_LT(lo, next) TH_LOG("bucket %u", i);
+		EXPECT_EQ(i, gvm_lat_bucket(lo)) TH_LOG("bucket %u", i);
+		EXPECT_EQ(i, gvm_lat_bucket(next - 1)) TH_LOG("bucket %u", i);
+		/* A percentile is at most a quarter over what it reads. */
+		if (lo >= 4)
+			EXPECT_LE(next - lo, lo / 4) TH_LOG("bucket %u", i);
+	}
+}
+
 /* Nearest rank over the buckets; each bucket reads as its lower bound. */
 TEST(latency_percentiles)
 {
@@ -265,8 +305,8 @@ FIXTURE_SETUP(domain7)
 	self->regions[0].stats[GVM_RSTAT_PAGES_OUT] = 2;
 	self->regions[0].stats[GVM_RSTAT_INV_RECEIVED] = 5;
 	self->regions[0].stats[GVM_RSTAT_STALE] = 7;
-	self->regions[0].lat[6] = 10;		/* 64..127 us */
-	self->regions[0].lat[10] = 5;		/* 1024..2047 us */
+	self->regions[0].lat[gvm_lat_bucket(64)] = 10;	/* 64..79 us */
+	self->regions[0].lat[gvm_lat_bucket(1024)] = 5;	/* 1024..1279 us */
 	/* Untouched, its owner not reported. */
 	self->regions[1].id = 2;
 	self->regions[1].bytes = 4096;
@@ -416,7 +456,7 @@ TEST_F(domain7, text_region_wraps)
 			 names[i]);
 		EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", want);
 	}
-	EXPECT_NE(NULL, strstr(out, "      fault latency p50 8388608us p99 8388608us\n"));
+	EXPECT_NE(NULL, strstr(out, "      fault latency p50 14680064us p99 14680064us\n"));
 	n = 0;
 	for (line = strtok_r(out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -466,15 +506,19 @@ TEST_F(domain7, json)
 	free(out);
 }
 
-#define LAT0 "0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, " \
-	"0, 0, 0, 0"
+/* Ten zeros; the histogram has 92 buckets. */
+#define Z10 "0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "
+#define LAT0 Z10 Z10 Z10 Z10 Z10 Z10 Z10 Z10 Z10 "0, 0"
+/* 10 faults at 64 us (bucket 20), 5 at 1024 us (bucket 36). */
+#define LAT1 Z10 Z10 "10, " Z10 "0, 0, 0, 0, 0, 5, " Z10 Z10 Z10 Z10 Z10 \
+	"0, 0, 0, 0, 0"
 
 /* Every counter by name, zero or not, and the whole histogram. */
 TEST_F(domain7, json_regions)
 {
 	static const char want[] =
 		"      \"regions\": [\n"
-		"        {\"id\": 1, \"bytes\": 67108864, \"owner\": 0, \"members\": 3, \"pages\": 1200, \"conflict\": null, \"stats\": {\"read_faults\": 12, \"write_faults\": 3, \"local_faults\": 40, \"pages_in\": 15, \"pages_out\": 2, \"inv_sent\": 0, \"inv_received\": 5, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 7, \"protocol_errors\": 0, \"takeovers\": 0, \"read_ahead\": 0}, \"fault_latency\": [0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]},\n"
+		"        {\"id\": 1, \"bytes\": 67108864, \"owner\": 0, \"members\": 3, \"pages\": 1200, \"conflict\": null, \"stats\": {\"read_faults\": 12, \"write_faults\": 3, \"local_faults\": 40, \"pages_in\": 15, \"pages_out\": 2, \"inv_sent\": 0, \"inv_received\": 5, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 7, \"protocol_errors\": 0, \"takeovers\": 0, \"read_ahead\": 0}, \"fault_latency\": [" LAT1 "]},\n"
 		"        {\"id\": 2, \"bytes\": 4096, \"owner\": null, \"members\": 0, \"pages\": 0, \"conflict\": null, \"stats\": {\"read_faults\": 0, \"write_faults\": 0, \"local_faults\": 0, \"pages_in\": 0, \"pages_out\": 0, \"inv_sent\": 0, \"inv_received\": 0, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 0, \"protocol_errors\": 0, \"takeovers\": 0, \"read_ahead\": 0}, \"fault_latency\": [" LAT0 "]}\n"
 		"      ]\n"
 		"    }\n"

@@ -356,8 +356,9 @@ static void region_text(FILE *f, const struct gvm_region_info *r)
 	if (p50 < 0)
 		fputs(REGION_INDENT "fault latency -\n", f);
 	else
-		fprintf(f, REGION_INDENT "fault latency p50 %uus p99 %uus\n",
-			1U << p50, 1U << lat_percentile(r->lat, 99));
+		fprintf(f, REGION_INDENT "fault latency p50 %" PRIu64 "us p99 %"
+			PRIu64 "us\n", (uint64_t)gvm_lat_lo(p50),
+			(uint64_t)gvm_lat_lo(lat_percentile(r->lat, 99)));
 }
 
 void status_text(FILE *f, const struct gvm_domain_info *d)
@@ -457,7 +458,8 @@ static void json_node(FILE *f, const struct gvm_node_info *n)
 
 /*
  * Every counter, zero or not, and the histogram as an array: element i
- * counts the faults that took [2^i, 2^(i+1)) us.
+ * counts the faults that took gvm_lat_lo(i) us or more, and less than
+ * gvm_lat_lo(i + 1) (uapi/linux/giantvm.h).
  */
 static void json_region(FILE *f, const struct gvm_region_info *r)
 {

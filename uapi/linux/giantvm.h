@@ -259,7 +259,8 @@ struct gvm_region_create {
 /* ---------------------------------------------------------------------- */
 
 #define GVM_GENL_NAME		"giantvm"
-#define GVM_GENL_VERSION	1
+/* 2: GVM_A_FAULT_LAT in 92 buckets, no longer 24 powers of two. */
+#define GVM_GENL_VERSION	2
 #define GVM_GENL_MCGRP_EVENTS	"events"
 
 /*
@@ -432,12 +433,37 @@ enum gvm_rstat {
 
 /*
  * Latency of the faults that asked the network: in GVM_A_FAULT_LAT,
- * attribute GVM_LAT_FIRST + i (u64) counts the faults that took
- * [2^i, 2^(i+1)) us; bucket 0 also counts faster ones, the last one slower
- * ones. Attribute 1 is padding, as in the counter nests.
+ * attribute GVM_LAT_FIRST + i (u64) counts the faults that took from
+ * gvm_lat_lo(i) to gvm_lat_lo(i + 1) - 1 us, the last one also slower
+ * ones. Up to 8 us a bucket is one microsecond; above, every power of two
+ * is cut in four, so a latency is at most a quarter over its bucket's
+ * lower bound (a percentile reads as the lower bound). The last bucket
+ * starts at 14,680,064 us. Attribute 1 is padding, as in the counter
+ * nests.
  */
-#define GVM_LAT_BUCKETS		24
+#define GVM_LAT_BUCKETS		92
 #define GVM_LAT_FIRST		2
+
+/* The bucket of a fault that took @us microseconds. */
+static inline unsigned int gvm_lat_bucket(__u64 us)
+{
+	unsigned int e;
+
+	if (us < 4)
+		return us;
+	e = 63 - __builtin_clzll(us);	/* us >= 2^e, e >= 2 */
+	if (4 * (e - 1) + 3 >= GVM_LAT_BUCKETS)
+		return GVM_LAT_BUCKETS - 1;
+	return 4 * (e - 1) + ((us >> (e - 2)) & 3);
+}
+
+/* The least latency, in microseconds, that bucket @i counts. */
+static inline __u64 gvm_lat_lo(unsigned int i)
+{
+	if (i < 4)
+		return i;
+	return (__u64)(4 + i % 4) << (i / 4 - 1);
+}
 
 #ifdef __cplusplus
 #define GVM_UAPI_ASSERT(c, m) static_assert(c, m)
