@@ -503,19 +503,23 @@ class Scenario:
     # -- setup --
 
     def start_hub(self):
-        # Free ports for the VMs' ends: held together so they differ.
+        # Free ports for the VMs' ends: held together so they differ, and
+        # until the hub has its own, which the kernel would otherwise be
+        # free to pick among them (it did: a VM then could not bind).
         socks = []
         for _ in self.vms:
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.bind(("127.0.0.1", 0))
             socks.append(s)
         self.vm_ports = [s.getsockname()[1] for s in socks]
-        for s in socks:
-            s.close()
-        self.hub = subprocess.Popen(
-            [os.path.join(self.build, "vm", "gvm-hub")] +
-            [str(p) for p in self.vm_ports], stdout=subprocess.PIPE)
-        line = self.hub.stdout.readline().decode().split()
+        try:
+            self.hub = subprocess.Popen(
+                [os.path.join(self.build, "vm", "gvm-hub")] +
+                [str(p) for p in self.vm_ports], stdout=subprocess.PIPE)
+            line = self.hub.stdout.readline().decode().split()
+        finally:
+            for s in socks:
+                s.close()
         if len(line) != 2 or line[0] != "ready":
             raise StepFailed("gvm-hub did not start")
         self.hub_port = int(line[1])
