@@ -163,6 +163,28 @@ TEST(get_requests)
 	nlmsg_free(msg);
 }
 
+/*
+ * A module of another version of the family (an upgrade replaces gvmctl
+ * at once, the running module at its next load) is refused by name, not
+ * misread; the same version is no reason.
+ */
+TEST(another_family_version_said)
+{
+	char buf[320], want[96];
+
+	EXPECT_EQ(NULL, gvm_nl_version_mismatch(GVM_GENL_VERSION, buf,
+						sizeof(buf)));
+	ASSERT_TRUE(gvm_nl_version_mismatch(GVM_GENL_VERSION - 1, buf,
+					    sizeof(buf)) == buf);
+	snprintf(want, sizeof(want),
+		 "speaks version %u of the netlink family, this gvmctl version %u",
+		 GVM_GENL_VERSION - 1, GVM_GENL_VERSION);
+	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("%s", buf);
+	EXPECT_NE(NULL, strstr(buf, "modprobe -r giantvm-kvm")) TH_LOG("%s", buf);
+	EXPECT_NE(NULL, gvm_nl_version_mismatch(GVM_GENL_VERSION + 1, buf,
+						sizeof(buf)));
+}
+
 /* A reply as the kernel's genlmsg_put() starts it. */
 static struct nl_msg *reply(uint8_t cmd)
 {

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
+#include <netlink/genl/family.h>
 #include <netlink/genl/genl.h>
 #include "nl.h"
 
@@ -717,10 +718,41 @@ int gvm_monitor(struct gvm_nl *nl,
 
 /* ---- the socket -------------------------------------------------------- */
 
+const char *gvm_nl_version_mismatch(unsigned int family_version, char *buf,
+				    size_t len)
+{
+	if (family_version == GVM_GENL_VERSION)
+		return NULL;
+	snprintf(buf, len,
+		 "the loaded giantvm-kvm speaks version %u of the netlink family, this gvmctl version %u: load the module installed with this gvmctl (modprobe -r giantvm-kvm; modprobe giantvm-kvm), or use the gvmctl of the module's version",
+		 family_version, GVM_GENL_VERSION);
+	return buf;
+}
+
+/* The family's version, as the controller has it; 0 when it cannot say. */
+static unsigned int gvm_family_version(struct nl_sock *sock)
+{
+	struct genl_family *fam;
+	struct nl_cache *cache;
+	unsigned int version = 0;
+
+	if (genl_ctrl_alloc_cache(sock, &cache) < 0)
+		return 0;
+	fam = genl_ctrl_search_by_name(cache, GVM_GENL_NAME);
+	if (fam) {
+		version = genl_family_get_version(fam);
+		genl_family_put(fam);
+	}
+	nl_cache_free(cache);
+	return version;
+}
+
 struct gvm_nl *gvm_nl_open(void)
 {
 	struct gvm_nl *nl = calloc(1, sizeof(*nl));
+	unsigned int version;
 	int one = 1, err;
+	char why[256];
 
 	if (!nl) {
 		fprintf(stderr, PROG_NAME ": out of memory\n");
@@ -748,6 +780,13 @@ struct gvm_nl *gvm_nl_open(void)
 	err = nl->family;
 	if (err < 0)
 		goto fail;
+	/* Another version's messages would be misread, not refused. */
+	version = gvm_family_version(nl->sock);
+	if (version && gvm_nl_version_mismatch(version, why, sizeof(why))) {
+		fprintf(stderr, PROG_NAME ": %s\n", why);
+		gvm_nl_close(nl);
+		return NULL;
+	}
 	return nl;
 fail:
 	fprintf(stderr, PROG_NAME ": cannot reach the giantvm netlink family: %s\n",

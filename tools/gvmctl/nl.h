@@ -18,6 +18,15 @@ struct gvm_nl;
  */
 struct gvm_nl *gvm_nl_open(void);
 void gvm_nl_close(struct gvm_nl *nl);
+
+/*
+ * NULL when the loaded module speaks @family_version of the family, the
+ * one gvmctl speaks; else, in @buf, why this gvmctl cannot talk to it.
+ * (An upgrade replaces gvmctl at once, the running module at its next
+ * load.)
+ */
+const char *gvm_nl_version_mismatch(unsigned int family_version, char *buf,
+				    size_t len);
 const char *gvm_nl_error(const struct gvm_nl *nl);
 
 int gvm_domain_new(struct gvm_nl *nl, const struct gvm_domain_info *d);
