@@ -436,7 +436,7 @@ enum gvm_rstat {
  * attribute GVM_LAT_FIRST + i (u64) counts the faults that took from
  * gvm_lat_lo(i) to gvm_lat_lo(i + 1) - 1 us, the last one also slower
  * ones. Up to 8 us a bucket is one microsecond; above, every power of two
- * is cut in four, so a latency is at most a quarter over its bucket's
+ * is cut in four, so a latency is less than a quarter over its bucket's
  * lower bound (a percentile reads as the lower bound). The last bucket
  * starts at 14,680,064 us. Attribute 1 is padding, as in the counter
  * nests.
