@@ -89,6 +89,16 @@ gvm_cmd() {
 	done
 }
 
+# ksft_run COLLECTION:TEST FILE: the installed kselftests' runner
+# (/tests/kselftest, make kselftest-install) on TEST, its output in FILE.
+# Appended: the runner's tests append to its stdout (runner.sh), so the
+# runner's own lines would be written over theirs in a file opened
+# without O_APPEND.
+ksft_run() {
+	: >"$2"
+	/tests/kselftest/run_kselftest.sh -t "$1" >>"$2" 2>&1
+}
+
 # tap_ksft COLLECTION:TEST: one of the installed kselftests
 # (/tests/kselftest, make kselftest-install), run as a user runs it, by
 # the kernel's run_kselftest.sh. Each of the test's own results is one of
@@ -98,9 +108,7 @@ gvm_cmd() {
 tap_ksft() {
 	name=${1#*:}
 	all=/run/gvm/$name.out
-	# Appended: the runner's tests append to its stdout (runner.sh).
-	: >"$all"
-	/tests/kselftest/run_kselftest.sh -t "$1" >>"$all" 2>&1
+	ksft_run "$1" "$all"
 	verdict=$(grep -E '^(not )?ok 1 selftests: ' "$all")
 	plan=0
 	seen=0

@@ -17,12 +17,9 @@ listed() {
 }
 
 # ksft_skipped TEST REASON: run_kselftest.sh reports TEST skipped, and
-# the script says why. (The runner appends the test's output to its
-# stdout: a file opened without O_APPEND would have the runner's own
-# lines written over it.)
+# the script says why.
 ksft_skipped() {
-	: >/run/skip.out
-	$KSFT/run_kselftest.sh -t "giantvm:$1" >>/run/skip.out 2>&1
+	ksft_run "giantvm:$1" /run/skip.out
 	grep -qx "ok 1 selftests: giantvm: $1 # SKIP" /run/skip.out &&
 		grep -q "# SKIP: $2" /run/skip.out
 }
@@ -42,11 +39,6 @@ tap_check "kvm_region.sh without /dev/kvm: SKIP, with the reason" \
 
 # "modprobe giantvm-kvm", and a request for the genl family with the
 # module not loaded (MODULE_ALIAS_GENL_FAMILY).
-
-loaded() {
-	grep -q '^giantvm_kvm ' /proc/modules && [ -c /dev/giantvm ]
-}
-
 tap_check "modprobe giantvm-kvm creates /dev/giantvm" \
 	sh -c 'modprobe giantvm-kvm && [ -c /dev/giantvm ]'
 tap_check "rmmod after modprobe" rmmod giantvm_kvm
