@@ -3,7 +3,8 @@
 #
 # Install the Debian packages the build and the tests need. Idempotent:
 # when everything is present it only asks dpkg, and it refreshes the package
-# lists only when something must be installed.
+# lists only when something must be installed. Arguments: more packages
+# (what a target outside make check needs, e.g. a kernel build's).
 set -eu
 
 PKGS="
@@ -34,6 +35,7 @@ lintian
 apt-utils
 autopkgtest
 openssl
+$*
 "
 
 missing=""

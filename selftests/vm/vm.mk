@@ -7,6 +7,10 @@
 #   make vmtest KVER=6.12       another kernel: a full version or a prefix
 #   make vmtest-all             every scenario on each of VM_KVERS
 #   make vm-module KVER=...     giantvm-kvm.ko for that kernel only
+#   make vmtest-debug           every scenario (or SCENARIO=...) on a 6.1
+#                               kernel built with KASAN, lockdep, kmemleak
+#                               and debug objects (debug-kernel.sh; not in
+#                               make check: its first build takes 30 min)
 #
 # VM_MEM (MiB per VM, default 512) and VM_TIMEOUT_SCALE (multiplies every
 # step's timeout) tune the runs; VM_MTTCG=1 runs multi-vCPU VMs with a
@@ -16,11 +20,12 @@
 # run.py (--no-runner-only: a second kernel's run); GVM_XADD_RUNS=N runs N
 # of region's 10 lock xadd runs.
 
-.PHONY: vmtest vmtest-all vm-module vm-kernel
+.PHONY: vmtest vmtest-all vmtest-debug vm-module vm-kernel
 
 # KVER may be a prefix; the Makefile resolves it to KREL.
 VM_KVER := $(KREL)
-VM_KDIR := /usr/src/linux-headers-$(VM_KVER)
+# The debug kernel's tree stands in for its headers (vmtest-debug).
+VM_KDIR ?= /usr/src/linux-headers-$(VM_KVER)
 VM_DIR := $(B)/vm/$(VM_KVER)
 VM_KVERS ?= 6.1 6.12
 VM_KO := $(or $(VM_MODULE),$(VM_DIR)/giantvm-kvm.ko)
@@ -73,3 +78,11 @@ vmtest-all:
 	$(Q)rc=0; for k in $(VM_KVERS); do \
 		$(MAKE) --no-print-directory vmtest KVER=$$k || rc=1; \
 	done; exit $$rc
+
+# The kernel's checkers find what Debian's kernels let pass: a use after
+# free, a lock order that can deadlock, a sleep under a spinlock, a leak.
+vmtest-debug: | deps
+	$(Q)krel=$$(sh selftests/vm/debug-kernel.sh $(B)) && \
+	$(MAKE) --no-print-directory vmtest KVER=$$krel \
+		VM_KDIR=$(abspath $(B))/dbgk/linux-6.1 \
+		VM_TIMEOUT_SCALE=$(or $(VM_TIMEOUT_SCALE),4)
