@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "gvm_harness.h"
 #include "gvm_ns.h"
 
 #define DOMAIN		11
@@ -385,4 +386,4 @@ TEST_F(auth, changed_page_refused_never_read)
 	pthread_join(t, NULL);
 }
 
-TEST_HARNESS_MAIN
+GVM_HARNESS_MAIN

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "gvm_harness.h"
 #include "gvm_ns.h"
 
 #define NODES		3
@@ -128,4 +129,4 @@ TEST_F(cluster, up_down_back_and_left)
 	EXPECT_EQ(GVM_NODE_LEFT, gvm_state_of(&self->g[0], DOMAIN, 2));
 }
 
-TEST_HARNESS_MAIN
+GVM_HARNESS_MAIN

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "gvm_harness.h"
 #include "gvm_ns.h"
 
 #define NODES		2
@@ -262,4 +263,4 @@ TEST_F(kvm, two_vcpus_on_two_nodes_count_exactly)
 	EXPECT_LE(4, moves(self->g) - before);
 }
 
-TEST_HARNESS_MAIN
+GVM_HARNESS_MAIN

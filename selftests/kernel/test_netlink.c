@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "gvm_harness.h"
 #include "gvm_nl.h"
 #include "gvm_ns.h"
 
@@ -660,4 +661,4 @@ TEST_F(nl, ipv6_listen_and_connect)
 	gvm_nl_close(&e);
 }
 
-TEST_HARNESS_MAIN
+GVM_HARNESS_MAIN

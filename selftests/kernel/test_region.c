@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "gvm_harness.h"
 #include "gvm_ns.h"
 
 #define NODES		3
@@ -1472,4 +1473,4 @@ TEST_F(dsm, bad_ioctls_and_mmaps_refused)
 	ASSERT_EQ(0, gvm_leave_ns());
 }
 
-TEST_HARNESS_MAIN
+GVM_HARNESS_MAIN

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "gvm_harness.h"
 #include "gvm_nl.h"
 #include "gvm_ns.h"
 #include "../../kernel/ivy/wire.h"
@@ -519,4 +520,4 @@ TEST_F(tp, frames_of_other_opens_of_a_region_are_dropped)
 	close(rfd);
 }
 
-TEST_HARNESS_MAIN
+GVM_HARNESS_MAIN

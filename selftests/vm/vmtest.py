@@ -11,6 +11,7 @@ import ctypes
 import gzip
 import importlib.util
 import lzma
+import math
 import os
 import re
 import shutil
@@ -240,6 +241,9 @@ class Run:
             CMDLINE, "gvm.name=%s gvm.role=%s gvm.index=%d gvm.count=%d "
             "gvm.run=%d" % (self.spec["name"], self.role, i, len(sc.vms),
                             self.runno),
+            # The kselftests' own timeouts (gvm_harness.h), in whole steps.
+            "gvm.timeout_scale=%d" % math.ceil(sc.scale)
+            if sc.scale > 1 else "",
             self.cmdline]))
         # Several vCPUs: one TCG thread, unless VM_MTTCG=1. With a thread
         # per vCPU (truly parallel, a harder test) a vCPU can run code
