@@ -5,7 +5,7 @@
 # (KASAN, lockdep, kmemleak, debug objects; selftests/vm/debug.config),
 # built from Debian's linux-source-6.1 in BUILD/dbgk/linux-6.1 and laid
 # out as kernel.sh lays out Debian's: BUILD/vm/KREL/root/{boot,lib/modules}.
-# Prints KREL. The first build takes about half an hour on two cores;
+# Prints KREL. The first build takes about 45 minutes on two cores;
 # later ones only rebuild what changed (a changed debug.config: the
 # configuration is merged again).
 set -eu

@@ -10,7 +10,7 @@
 #   make vmtest-debug           every scenario (or SCENARIO=...) on a 6.1
 #                               kernel built with KASAN, lockdep, kmemleak
 #                               and debug objects (debug-kernel.sh; not in
-#                               make check: its first build takes 30 min)
+#                               make check: its first build takes 45 min)
 #
 # VM_MEM (MiB per VM, default 512) and VM_TIMEOUT_SCALE (multiplies every
 # step's timeout) tune the runs; VM_MTTCG=1 runs multi-vCPU VMs with a
