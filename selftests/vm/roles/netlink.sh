@@ -45,3 +45,14 @@ tap_check "rmmod after modprobe" rmmod giantvm_kvm
 tap_check "a request for the family loads the module" \
 	sh -c 'gvmctl status >/dev/null; grep -q "^giantvm_kvm " /proc/modules'
 tap_check "rmmod after autoload" rmmod giantvm_kvm
+
+# GVM_TIMEOUT_SCALE (gvm_harness.h) out of its range: the test binary
+# refuses to run, says why, and exits non-zero.
+scale_refused() {
+	out=$(GVM_TIMEOUT_SCALE=$1 "$KSFT/giantvm/test_netlink" 2>&1) && return 1
+	echo "$out" | grep -q "GVM_TIMEOUT_SCALE=$1: not a number from 1 to 100" &&
+		! echo "$out" | grep -q "Starting"
+}
+for bad in 0 101 x 2x; do
+	tap_check "GVM_TIMEOUT_SCALE=$bad refused" scale_refused $bad
+done
