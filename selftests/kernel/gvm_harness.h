@@ -12,20 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "gvm_env.h"
+
 static inline int gvm_scale_timeouts(void)
 {
-	const char *s = getenv("GVM_TIMEOUT_SCALE");
+	long n = gvm_env_num("GVM_TIMEOUT_SCALE", 100, 1);
 	struct __fixture_metadata *f;
 	struct __test_metadata *t;
-	char *end;
-	long n;
 
-	if (!s || !*s)
-		return 0;
-	n = strtol(s, &end, 10);
-	if (*end || n < 1 || n > 100) {
+	if (n < 0) {
 		fprintf(stderr, "GVM_TIMEOUT_SCALE=%s: not a number from 1 to 100\n",
-			s);
+			getenv("GVM_TIMEOUT_SCALE"));
 		return -1;
 	}
 	for (f = __fixture_list; f; f = f->next)

@@ -9,6 +9,7 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
+#include "gvm_env.h"
 #include "gvm_nl.h"
 
 #ifndef SOL_NETLINK
@@ -345,14 +346,14 @@ static int gvm_no_seq_check(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* The next event within @timeout_ms: 0, or -ETIMEDOUT. */
+/* The next event within @timeout_ms (by gvm_ms()): 0, or -ETIMEDOUT. */
 int gvm_nl_event(struct gvm_nl *g, int timeout_ms, struct gvm_entry *ev)
 {
 	struct pollfd p = { .fd = nl_socket_get_fd(g->sk), .events = POLLIN };
 	struct nl_cb *cb;
 	int ret;
 
-	ret = poll(&p, 1, timeout_ms);
+	ret = poll(&p, 1, gvm_ms(timeout_ms));
 	if (ret <= 0)
 		return ret ? -errno : -ETIMEDOUT;
 	cb = nl_cb_alloc(NL_CB_DEFAULT);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gvm_env.h"
 #include "gvm_ns.h"
 
 static struct gvm_dump dump;
@@ -72,7 +73,10 @@ int gvm_link_set(int i, bool up)
 	return ret;
 }
 
-/* Node @i's domain, with every other node a member; eager connections. */
+/*
+ * Node @i's domain, with every other node a member; eager connections.
+ * Its heartbeat and timeout stretched by gvm_ms() for a slow kernel.
+ */
 int gvm_ns_join(struct gvm_nl *g, int i, const struct gvm_ns_cfg *c)
 {
 	struct nl_msg *m = gvm_nl_msg(g, GVM_CMD_DOMAIN_NEW, NLM_F_ACK);
@@ -83,8 +87,8 @@ int gvm_ns_join(struct gvm_nl *g, int i, const struct gvm_ns_cfg *c)
 	nla_put_u32(m, GVM_A_NODE_ID, i);
 	nla_put(m, GVM_A_ADDR4, 4, ip);
 	nla_put_u16(m, GVM_A_PORT, c->port);
-	nla_put_u32(m, GVM_A_HEARTBEAT_MS, c->heartbeat_ms);
-	nla_put_u32(m, GVM_A_TIMEOUT_MS, c->timeout_ms);
+	nla_put_u32(m, GVM_A_HEARTBEAT_MS, gvm_ms(c->heartbeat_ms));
+	nla_put_u32(m, GVM_A_TIMEOUT_MS, gvm_ms(c->timeout_ms));
 	nla_put_u8(m, GVM_A_CONNECT, GVM_CONNECT_EAGER);
 	if (c->psk && c->psk[i])
 		nla_put(m, GVM_A_PSK, GVM_PSK_LEN, c->psk[i]);
@@ -113,12 +117,16 @@ int gvm_state_of(struct gvm_nl *g, uint32_t domain, int who)
 	return -1;
 }
 
-/* Until every node in @seers sees @who in @state: the ms taken, or -1. */
+/*
+ * Until every node in @seers sees @who in @state, within @limit_ms (by
+ * gvm_ms()): the ms taken, or -1.
+ */
 long gvm_wait_state(struct gvm_nl *g, const struct gvm_ns_cfg *c,
 		    unsigned int seers, int who, int state, long limit_ms)
 {
 	long start = gvm_now_ms();
 
+	limit_ms = gvm_ms(limit_ms);
 	while (gvm_now_ms() - start < limit_ms) {
 		int i, seen = 0;
 

@@ -8,7 +8,8 @@ KTEST_CFLAGS := $(CFLAGS_BASE) -O1 -Wno-sign-compare \
 KTEST_LIBS := -static -lnl-genl-3 -lnl-3 -lpthread -lm
 KTEST := test_netlink test_cluster_netns test_auth_netns test_transport test_region \
 	test_kvm_region bench_region gvm-check gvm-counter
-KTEST_COMMON := selftests/kernel/gvm_nl.c selftests/kernel/gvm_ns.c
+KTEST_COMMON := selftests/kernel/gvm_nl.c selftests/kernel/gvm_ns.c \
+	selftests/kernel/gvm_env.c
 
 # The transport test builds its frames with the project's codec.
 $(B)/ktest/test_transport: kernel/ivy/wire.c kernel/ivy/wire.h

@@ -82,7 +82,7 @@ static bool auth_refused(struct gvm_nl *ev, char *why, size_t len)
 	long start = gvm_now_ms();
 	struct gvm_entry e;
 
-	while (gvm_now_ms() - start < 8000)
+	while (gvm_now_ms() - start < gvm_ms(8000))
 		if (!gvm_nl_event(ev, 100, &e) &&
 		    e.cmd == GVM_CMD_HANDSHAKE_FAIL &&
 		    e.hello_reason == GVM_HELLO_AUTH) {
@@ -288,7 +288,7 @@ static bool got_event(struct gvm_nl *ev, uint8_t cmd)
 	long start = gvm_now_ms();
 	struct gvm_entry e;
 
-	while (gvm_now_ms() - start < 5000)
+	while (gvm_now_ms() - start < gvm_ms(5000))
 		if (!gvm_nl_event(ev, 100, &e) && e.cmd == cmd) {
 			gvm_report("event: %s\n", e.reason);
 			return true;
@@ -343,8 +343,8 @@ TEST_F(auth, changed_page_refused_never_read)
 	nla_put_u32(msg, GVM_A_NODE_ID, 1);
 	nla_put(msg, GVM_A_ADDR4, 4, (uint8_t[]){ 10, 1, 0, 2 });
 	nla_put_u16(msg, GVM_A_PORT, PORT);
-	nla_put_u32(msg, GVM_A_HEARTBEAT_MS, 200);
-	nla_put_u32(msg, GVM_A_TIMEOUT_MS, 1000);
+	nla_put_u32(msg, GVM_A_HEARTBEAT_MS, gvm_ms(200));
+	nla_put_u32(msg, GVM_A_TIMEOUT_MS, gvm_ms(1000));
 	nla_put(msg, GVM_A_PSK, GVM_PSK_LEN, key_a);
 	ASSERT_EQ(0, gvm_nl_send(&self->g[1], msg, NULL));
 	ASSERT_EQ(0, gvm_node_add(&self->g[1], DOMAIN, 0, "10.1.0.2",

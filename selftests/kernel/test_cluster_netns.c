@@ -40,7 +40,7 @@ static bool got_event(struct gvm_nl *ev, uint8_t cmd, int who, long limit_ms)
 	long start = gvm_now_ms();
 	struct gvm_entry e;
 
-	while (gvm_now_ms() - start < limit_ms)
+	while (gvm_now_ms() - start < gvm_ms(limit_ms))
 		if (!gvm_nl_event(ev, 100, &e) && e.cmd == cmd &&
 		    e.node == (uint32_t)who)
 			return true;
@@ -96,10 +96,10 @@ TEST_F(cluster, up_down_back_and_left)
 	 * polling and a TCG guest starved by a busy host.
 	 */
 	ms = gvm_wait_state(self->g, &cfg, 3, 2, GVM_NODE_DOWN, DOWN_LIMIT_MS);
-	ASSERT_LE(0, ms) TH_LOG("node 2 not seen down within %d ms of the cut",
-				DOWN_LIMIT_MS);
-	gvm_report("node 2 seen down %ld ms after the cut (timeout %d ms)\n",
-		   ms, TIMEOUT_MS);
+	ASSERT_LE(0, ms) TH_LOG("node 2 not seen down within %ld ms of the cut",
+				gvm_ms(DOWN_LIMIT_MS));
+	gvm_report("node 2 seen down %ld ms after the cut (timeout %ld ms)\n",
+		   ms, gvm_ms(TIMEOUT_MS));
 	EXPECT_TRUE(got_event(&self->ev[0], GVM_CMD_NODE_DOWN, 2, 1000));
 	EXPECT_TRUE(got_event(&self->ev[1], GVM_CMD_NODE_DOWN, 2, 1000));
 
@@ -125,7 +125,7 @@ TEST_F(cluster, up_down_back_and_left)
 	EXPECT_TRUE(got_event(&self->ev[0], GVM_CMD_NODE_LEFT, 2, 1000));
 	EXPECT_TRUE(got_event(&self->ev[1], GVM_CMD_NODE_LEFT, 2, 1000));
 	/* And stays left: no reconnection attempts to a node that left. */
-	usleep(3 * TIMEOUT_MS * 1000);
+	usleep(gvm_ms(3 * TIMEOUT_MS) * 1000);
 	EXPECT_EQ(GVM_NODE_LEFT, gvm_state_of(&self->g[0], DOMAIN, 2));
 }
 

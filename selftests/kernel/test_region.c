@@ -335,23 +335,11 @@ static uint64_t transfers(FIXTURE_DATA(dsm) * self)
  * RUNS runs, or fewer when GVM_XADD_RUNS says so: make check runs all
  * of them on its first kernel and fewer on the second, for time.
  */
-static int xadd_runs(void)
-{
-	const char *s = getenv("GVM_XADD_RUNS");
-	char *end;
-	long n;
-
-	if (!s)
-		return RUNS;
-	n = strtol(s, &end, 10);
-	return *s && !*end && n >= 1 && n <= RUNS ? n : -1;
-}
-
 TEST_F_TIMEOUT(dsm, lock_xadd_from_every_node_is_exact, 900)
 {
 	long start = gvm_now_ms(), one = 0, spread = 0, pingpong;
 	uint64_t moves = transfers(self), pp_moves;
-	int n, runs = xadd_runs();
+	int n, runs = gvm_env_num("GVM_XADD_RUNS", RUNS, RUNS);
 
 	ASSERT_LT(0, runs) TH_LOG("GVM_XADD_RUNS: 1 to %d, not '%s'", RUNS,
 				  getenv("GVM_XADD_RUNS"));
@@ -644,9 +632,9 @@ TEST_F(dsm, failed_owner_gives_sigbus_never_zeros)
 	ASSERT_EQ(0, gvm_link_set(2, false));
 	sig = touch_in_child(mem[0] + lost * PAGE, &ms);
 	EXPECT_EQ(SIGBUS, sig);
-	gvm_report("a fault on a failed node's page: SIGBUS after %ld ms (timeout %d ms)\n",
-		   ms, TIMEOUT_MS);
-	EXPECT_GE(2 * TIMEOUT_MS + 1500, ms);
+	gvm_report("a fault on a failed node's page: SIGBUS after %ld ms (timeout %ld ms)\n",
+		   ms, gvm_ms(TIMEOUT_MS));
+	EXPECT_GE(gvm_ms(2 * TIMEOUT_MS + 1500), ms);
 	while (!seen && !gvm_nl_event(&self->ev[0], 2000, &e))
 		seen = e.cmd == GVM_CMD_FAULT_FAIL && e.pfn == lost;
 	EXPECT_TRUE(seen) TH_LOG("no fault-fail event on node 0");
@@ -733,10 +721,10 @@ static void waiting_fault(struct __test_metadata *_metadata,
 		   upgrade ? "an upgrade" : "a fault", ms, total);
 	/* Not held up by the fault, which waits at least the timeout. */
 	EXPECT_LE(0, ms);
-	EXPECT_GT(TIMEOUT_MS / 2, ms);
+	EXPECT_GT(gvm_ms(TIMEOUT_MS / 2), ms);
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS);
 	/* Fetched once: one failure, its retry not waiting again. */
-	EXPECT_GE(2 * TIMEOUT_MS + 1500, total);
+	EXPECT_GE(gvm_ms(2 * TIMEOUT_MS + 1500), total);
 	while (!gvm_nl_event(&self->ev[0], 1500, &e))
 		fails += e.cmd == GVM_CMD_FAULT_FAIL && e.pfn == lost;
 	EXPECT_EQ(1, fails);
@@ -794,10 +782,10 @@ TEST_F(dsm, many_faults_failing_at_once_each_fail_once)
 		sigbus += WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS;
 	}
 	total = gvm_now_ms() - start;
-	gvm_report("%d faults on %d pages of a failed node: all ended after %ld ms (timeout %d ms)\n",
-		   TASKS, PAGES, total, TIMEOUT_MS);
+	gvm_report("%d faults on %d pages of a failed node: all ended after %ld ms (timeout %ld ms)\n",
+		   TASKS, PAGES, total, gvm_ms(TIMEOUT_MS));
 	EXPECT_EQ(TASKS, sigbus);
-	EXPECT_GE(2 * TIMEOUT_MS + 1500, total);
+	EXPECT_GE(gvm_ms(2 * TIMEOUT_MS + 1500), total);
 	while (!gvm_nl_event(&self->ev[0], 1500, &e))
 		fails += e.cmd == GVM_CMD_FAULT_FAIL && e.pfn >= page[0] &&
 			 e.pfn <= page[PAGES - 1];
@@ -1033,7 +1021,7 @@ static void close_as(uint8_t *p, uint64_t npages, int fd)
 /* Why node @g took region @id out of service, waited for; "" if not. */
 static const char *conflict_of(struct gvm_nl *g, uint32_t id)
 {
-	long end = gvm_now_ms() + 5000;
+	long end = gvm_now_ms() + gvm_ms(5000);
 
 	do {
 		if (region_get(g, DOMAIN, id) == 0 && dump.e[0].conflict[0])
@@ -1227,7 +1215,7 @@ TEST_F(dsm, a_home_opening_late_serves_who_asked_before)
 	ASSERT_NE(MAP_FAILED, m1);
 	early_page = m1 + 2 * PAGE;
 	ASSERT_EQ(0, pthread_create(&t, NULL, read_early, NULL));
-	usleep(TIMEOUT_MS * 1000 / 4);
+	usleep(gvm_ms(TIMEOUT_MS) * 1000 / 4);
 	m2 = open_as(2, 20, 4, 0, &fd2);
 	ASSERT_NE(MAP_FAILED, m2);
 	ASSERT_EQ(0, pthread_join(t, &got));
@@ -1295,12 +1283,12 @@ TEST_F_TIMEOUT(dsm, members_opening_differently_at_once_lose_one, 240)
 		ASSERT_NE(MAP_FAILED, p[0]);
 		ASSERT_NE(MAP_FAILED, p[1]);
 		/* The first verdict, then time for a second to follow. */
-		end = gvm_now_ms() + 5000;
+		end = gvm_now_ms() + gvm_ms(5000);
 		while (!out_of_service(&self->g[1], 30 + round) &&
 		       !out_of_service(&self->g[0], 30 + round) &&
 		       gvm_now_ms() < end)
 			usleep(10000);
-		usleep(500000);
+		usleep(gvm_ms(500) * 1000);
 		EXPECT_TRUE(out_of_service(&self->g[1], 30 + round))
 			TH_LOG("round %d", round);
 		EXPECT_FALSE(out_of_service(&self->g[0], 30 + round))

@@ -53,6 +53,6 @@ scale_refused() {
 	echo "$out" | grep -q "GVM_TIMEOUT_SCALE=$1: not a number from 1 to 100" &&
 		! echo "$out" | grep -q "Starting"
 }
-for bad in 0 101 x 2x; do
-	tap_check "GVM_TIMEOUT_SCALE=$bad refused" scale_refused $bad
+for bad in 0 101 x 2x ""; do
+	tap_check "GVM_TIMEOUT_SCALE=$bad refused" scale_refused "$bad"
 done
