@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The kernel tests' knobs from the environment (gvm_env.h). */
 #include <stdlib.h>
+#include <time.h>
 
 #include "gvm_env.h"
 
@@ -27,4 +28,18 @@ long gvm_ms(long ms)
 	long scale = gvm_env_num("GVM_TIMEOUT_SCALE", 100, 1);
 
 	return scale > 0 ? ms * scale : ms;
+}
+
+long gvm_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The gvm_now_ms() time @ms (by gvm_ms()) from now. */
+long gvm_deadline(long ms)
+{
+	return gvm_now_ms() + gvm_ms(ms);
 }

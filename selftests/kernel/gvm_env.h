@@ -11,5 +11,7 @@
 
 long gvm_env_num(const char *name, long max, long def);
 long gvm_ms(long ms);
+long gvm_now_ms(void);
+long gvm_deadline(long ms);
 
 #endif /* _GVM_ENV_TEST_H */

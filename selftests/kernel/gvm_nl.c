@@ -346,14 +346,15 @@ static int gvm_no_seq_check(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* The next event within @timeout_ms (by gvm_ms()): 0, or -ETIMEDOUT. */
-int gvm_nl_event(struct gvm_nl *g, int timeout_ms, struct gvm_entry *ev)
+/* The next event within @wait_ms (as is, not scaled). */
+static int gvm_nl_recv_event(struct gvm_nl *g, long wait_ms,
+			     struct gvm_entry *ev)
 {
 	struct pollfd p = { .fd = nl_socket_get_fd(g->sk), .events = POLLIN };
 	struct nl_cb *cb;
 	int ret;
 
-	ret = poll(&p, 1, gvm_ms(timeout_ms));
+	ret = poll(&p, 1, wait_ms);
 	if (ret <= 0)
 		return ret ? -errno : -ETIMEDOUT;
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
@@ -365,4 +366,25 @@ int gvm_nl_event(struct gvm_nl *g, int timeout_ms, struct gvm_entry *ev)
 	ret = nl_recvmsgs(g->sk, cb);
 	nl_cb_put(cb);
 	return ev->cmd ? 0 : (ret < 0 ? -EIO : -EAGAIN);
+}
+
+/* The next event within @timeout_ms (by gvm_ms()): 0, or -ETIMEDOUT. */
+int gvm_nl_event(struct gvm_nl *g, int timeout_ms, struct gvm_entry *ev)
+{
+	return gvm_nl_recv_event(g, gvm_ms(timeout_ms), ev);
+}
+
+/*
+ * The next event before @end (a gvm_now_ms() time, see gvm_deadline()):
+ * 0, or -ETIMEDOUT once @end has passed. What is not an event, and a
+ * failed read, is skipped: a caller waits for its event until @end.
+ */
+int gvm_nl_event_by(struct gvm_nl *g, long end, struct gvm_entry *ev)
+{
+	long left;
+
+	while ((left = end - gvm_now_ms()) > 0)
+		if (!gvm_nl_recv_event(g, left, ev))
+			return 0;
+	return -ETIMEDOUT;
 }

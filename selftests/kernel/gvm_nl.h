@@ -80,5 +80,6 @@ uint64_t gvm_faults_asked(const struct gvm_entry *e);
 
 int gvm_nl_subscribe(struct gvm_nl *g);
 int gvm_nl_event(struct gvm_nl *g, int timeout_ms, struct gvm_entry *ev);
+int gvm_nl_event_by(struct gvm_nl *g, long end, struct gvm_entry *ev);
 
 #endif /* _GVM_NL_TEST_H */

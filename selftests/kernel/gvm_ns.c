@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "gvm_env.h"
@@ -15,14 +14,6 @@
 
 static struct gvm_dump dump;
 static int initial_ns = -1;
-
-long gvm_now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static int enter(int fd)
 {

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "gvm_env.h"
 #include "gvm_nl.h"
 
 struct gvm_ns_cfg {
@@ -21,7 +22,6 @@ struct gvm_ns_cfg {
 	const uint8_t *const *psk;
 };
 
-long gvm_now_ms(void);
 int gvm_enter_ns(int i);
 int gvm_leave_ns(void);
 int gvm_link_set(int i, bool up);

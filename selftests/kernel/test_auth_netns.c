@@ -79,12 +79,11 @@ static int join2(struct gvm_nl *g, const uint8_t *k0, const uint8_t *k1)
 /* A handshake refused for a key, as @ev's node reports it, within 8 s. */
 static bool auth_refused(struct gvm_nl *ev, char *why, size_t len)
 {
-	long start = gvm_now_ms();
+	long end = gvm_deadline(8000);
 	struct gvm_entry e;
 
-	while (gvm_now_ms() - start < gvm_ms(8000))
-		if (!gvm_nl_event(ev, 100, &e) &&
-		    e.cmd == GVM_CMD_HANDSHAKE_FAIL &&
+	while (!gvm_nl_event_by(ev, end, &e))
+		if (e.cmd == GVM_CMD_HANDSHAKE_FAIL &&
 		    e.hello_reason == GVM_HELLO_AUTH) {
 			snprintf(why, len, "%s", e.reason);
 			return true;
@@ -296,11 +295,11 @@ static int check(uint8_t *page)
 /* A @cmd event on @ev within 5 s. */
 static bool got_event(struct gvm_nl *ev, uint8_t cmd)
 {
-	long start = gvm_now_ms();
+	long end = gvm_deadline(5000);
 	struct gvm_entry e;
 
-	while (gvm_now_ms() - start < gvm_ms(5000))
-		if (!gvm_nl_event(ev, 100, &e) && e.cmd == cmd) {
+	while (!gvm_nl_event_by(ev, end, &e))
+		if (e.cmd == cmd) {
 			gvm_report("event: %s\n", e.reason);
 			return true;
 		}

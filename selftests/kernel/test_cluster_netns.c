@@ -37,12 +37,11 @@ FIXTURE(cluster) {
 /* The first @cmd event about @who on @ev within @limit_ms. */
 static bool got_event(struct gvm_nl *ev, uint8_t cmd, int who, long limit_ms)
 {
-	long start = gvm_now_ms();
+	long end = gvm_deadline(limit_ms);
 	struct gvm_entry e;
 
-	while (gvm_now_ms() - start < gvm_ms(limit_ms))
-		if (!gvm_nl_event(ev, 100, &e) && e.cmd == cmd &&
-		    e.node == (uint32_t)who)
+	while (!gvm_nl_event_by(ev, end, &e))
+		if (e.cmd == cmd && e.node == (uint32_t)who)
 			return true;
 	return false;
 }

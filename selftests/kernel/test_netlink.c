@@ -597,7 +597,8 @@ TEST_F(nl, handshake_refused_for_another_domain)
 {
 	struct gvm_entry ev;
 	struct gvm_nl e;
-	int i, ups = 0;
+	long end;
+	int ups = 0;
 
 	ASSERT_EQ(0, gvm_nl_open(&e));
 	ASSERT_EQ(0, gvm_nl_subscribe(&e));
@@ -609,11 +610,9 @@ TEST_F(nl, handshake_refused_for_another_domain)
 	ASSERT_EQ(0, gvm_domain_new(&self->g, 22, 1, "127.0.0.1", 7601,
 				    GVM_CONNECT_EAGER));
 	ASSERT_EQ(0, gvm_node_add(&self->g, 22, 0, "127.0.0.1", 7600));
-	for (i = 0; i < 20 && !ups; i++) {
-		if (gvm_nl_event(&e, 500, &ev))
-			continue;
+	end = gvm_deadline(10000);
+	while (!ups && !gvm_nl_event_by(&e, end, &ev))
 		ups += ev.cmd == GVM_CMD_HANDSHAKE_FAIL;
-	}
 	EXPECT_NE(0, ups) TH_LOG("no handshake refusal seen");
 	gvm_nl_close(&e);
 }
@@ -625,7 +624,8 @@ TEST_F(nl, ipv6_listen_and_connect)
 	struct gvm_entry ev;
 	struct gvm_nl e;
 	struct nl_msg *m;
-	int i, refused = -1;
+	int refused = -1;
+	long end;
 
 	ASSERT_EQ(0, gvm_nl_open(&e));
 	ASSERT_EQ(0, gvm_nl_subscribe(&e));
@@ -649,9 +649,9 @@ TEST_F(nl, ipv6_listen_and_connect)
 	 * sender) and then the dialer being refused (about node 1). Wait
 	 * for the dialer's, which is the one counted on member 1.
 	 */
-	for (i = 0; i < 20 && refused < 0; i++)
-		if (!gvm_nl_event(&e, 250, &ev) &&
-		    ev.cmd == GVM_CMD_HANDSHAKE_FAIL && ev.node == 1)
+	end = gvm_deadline(5000);
+	while (refused < 0 && !gvm_nl_event_by(&e, end, &ev))
+		if (ev.cmd == GVM_CMD_HANDSHAKE_FAIL && ev.node == 1)
 			refused = ev.hello_reason;
 	/* Connected over IPv6, accepted, and told the HELLO was misaddressed. */
 	EXPECT_EQ(GVM_HELLO_WRONG_NODE, refused);

@@ -621,7 +621,7 @@ TEST_F(dsm, failed_owner_gives_sigbus_never_zeros)
 	const int lost = 51, kept = 52;
 	struct gvm_entry e;
 	int sig, seen = 0;
-	long ms;
+	long ms, end;
 
 	*word(2, lost, 0) = 0x77;
 	*word(1, kept, 0) = 0x88;
@@ -635,7 +635,8 @@ TEST_F(dsm, failed_owner_gives_sigbus_never_zeros)
 	gvm_report("a fault on a failed node's page: SIGBUS after %ld ms (timeout %ld ms)\n",
 		   ms, gvm_ms(TIMEOUT_MS));
 	EXPECT_GE(gvm_ms(2 * TIMEOUT_MS + 1500), ms);
-	while (!seen && !gvm_nl_event(&self->ev[0], 2000, &e))
+	end = gvm_deadline(5000);
+	while (!seen && !gvm_nl_event_by(&self->ev[0], end, &e))
 		seen = e.cmd == GVM_CMD_FAULT_FAIL && e.pfn == lost;
 	EXPECT_TRUE(seen) TH_LOG("no fault-fail event on node 0");
 	EXPECT_EQ(EHOSTDOWN, (int)e.err);
@@ -1035,9 +1036,10 @@ static const char *conflict_of(struct gvm_nl *g, uint32_t id)
 static bool conflict_event(struct gvm_nl *ev, uint32_t id, uint32_t node,
 			   const char *reason)
 {
+	long end = gvm_deadline(5000);
 	struct gvm_entry e;
 
-	while (!gvm_nl_event(ev, 3000, &e))
+	while (!gvm_nl_event_by(ev, end, &e))
 		if (e.cmd == GVM_CMD_REGION_CONFLICT && e.region == id &&
 		    e.node == node && strstr(e.reason, reason))
 			return true;

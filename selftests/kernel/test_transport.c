@@ -118,15 +118,14 @@ static int state_of(struct gvm_nl *g, uint32_t node)
 	return -1;
 }
 
-/* The next HANDSHAKE_FAIL event: its hello reason, or -1. */
+/* The next HANDSHAKE_FAIL event within 8 s: its hello reason, or -1. */
 static int refusal(struct gvm_nl *ev)
 {
+	long end = gvm_deadline(8000);
 	struct gvm_entry e;
-	int i;
 
-	for (i = 0; i < 40; i++)
-		if (!gvm_nl_event(ev, 200, &e) &&
-		    e.cmd == GVM_CMD_HANDSHAKE_FAIL)
+	while (!gvm_nl_event_by(ev, end, &e))
+		if (e.cmd == GVM_CMD_HANDSHAKE_FAIL)
 			return e.hello_reason;
 	return -1;
 }
