@@ -17,7 +17,8 @@
 #   make sim       discrete-event simulator, 2 .. 10,240 nodes
 #   make fuzz      libFuzzer targets for FUZZ_SECONDS each
 #   make bench     headline figures, also in build/bench.json
-#   make deb       the Debian packages (giantvm-dkms, gvmctl), unsigned
+#   make deb       the Debian packages (giantvm-dkms, gvmctl,
+#                  giantvm-kselftests), unsigned
 #   make repo      a local apt repository of them (build/repo)
 #   make lintian   lintian over the packages: no error, no warning
 #   make pkgtest   install, boot, purge, reinstall and upgrade them

@@ -2,10 +2,16 @@
 #
 # The kernel tests that run inside the test VMs (selftests/vm): static
 # executables, linked with libnl, with kselftest_harness.h.
+# KTEST_STATIC= links them against the shared libraries, and
+# KTEST_EXTRA_CFLAGS/LDFLAGS add a distribution's flags (debian/rules:
+# giantvm-kselftests, hardened).
 
+KTEST_STATIC ?= -static
 KTEST_CFLAGS := $(CFLAGS_BASE) -O1 -Wno-sign-compare \
-	$(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
-KTEST_LIBS := -static -lnl-genl-3 -lnl-3 -lpthread -lm
+	$(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null) \
+	$(KTEST_EXTRA_CFLAGS)
+KTEST_LIBS := $(KTEST_STATIC) $(KTEST_EXTRA_LDFLAGS) -lnl-genl-3 -lnl-3 \
+	-lpthread -lm
 KTEST := test_netlink test_cluster_netns test_auth_netns test_transport test_region \
 	test_kvm_region bench_region gvm-check gvm-counter
 KTEST_COMMON := selftests/kernel/gvm_nl.c selftests/kernel/gvm_ns.c \

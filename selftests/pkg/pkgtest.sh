@@ -4,10 +4,11 @@
 # make pkgtest: the Debian packages the way a user gets them, on this
 # machine (root; it installs and purges packages, and leaves none behind).
 # With the 6.1 and 6.12 headers installed (make deps): the README's
-# Install commands take giantvm-dkms and gvmctl by name from REPO,
-# DKMS builds the module for both kernels; the module it built for 6.1 is
-# booted in two VMs (modprobe, /dev/giantvm, a 2-node gvmctl join with the
-# packaged gvmctl); purge removes everything; a second install works; an
+# Install commands take giantvm-dkms and gvmctl by name from REPO (and
+# giantvm-kselftests), DKMS builds the module for both kernels; the module
+# it built for 6.1 is booted in two VMs (modprobe, /dev/giantvm, a 2-node
+# gvmctl join with the packaged gvmctl, then the packaged kselftests'
+# netlink test); purge removes everything; a second install works; an
 # upgrade to a next release (a scratch copy with a newer changelog entry)
 # rebuilds for both kernels and drops the old; autopkgtest runs
 # debian/tests on the installed packages. TAP on stdout.
@@ -50,7 +51,7 @@ fi
 echo "# giantvm $version; kernels $k61 and $k612"
 
 purge() {
-	apt-get purge -y -q giantvm-dkms gvmctl
+	apt-get purge -y -q giantvm-dkms gvmctl giantvm-kselftests
 }
 # dkms_installed VERSION KERNEL: DKMS built and installed it there.
 dkms_installed() {
@@ -67,8 +68,27 @@ all_gone() {
 	! [ -e /usr/sbin/gvmctl ] &&
 	! [ -e /lib/systemd/system/gvmctl@.service ] &&
 	! ls /lib/udev/rules.d/*giantvm* 2>/dev/null &&
+	! [ -e /usr/lib/giantvm-kselftests ] &&
 	! dpkg-query -W -f='${db:Status-Abbrev}\n' giantvm-dkms gvmctl \
-		2>/dev/null | grep -v '^un'
+		giantvm-kselftests 2>/dev/null | grep -v '^un'
+}
+KSFT=/usr/lib/giantvm-kselftests
+# The packaged kselftests list every test, in the order of
+# make kselftest-install's list, and their programs find every library.
+ksft_listed() {
+	"$KSFT/run_kselftest.sh" --list >"$T/ksft.list" &&
+		printf 'giantvm:%s.sh\n' netlink transport cluster_netns \
+			auth_netns region kvm_region | diff - "$T/ksft.list"
+}
+ksft_version() {
+	tap_check "giantvm-kselftests $1 installed" \
+		sh -c "dpkg-query -W giantvm-kselftests | grep -q '	$1\$'"
+}
+ksft_linked() {
+	for f in "$KSFT"/giantvm/test_*; do
+		ldd "$f" >"$T/ldd" || return 1
+		! grep -q 'not found' "$T/ldd" || return 1
+	done
 }
 # An instance of the template, as "systemctl enable gvmctl@lab" makes one:
 # systemd's own checks (its commands exist), and not a word (an unknown
@@ -108,9 +128,10 @@ purge >/dev/null 2>&1
 rm -f "$LIST"
 
 # ---- install: exactly README's Install commands --------------------------
-tap_check "make repo: $REPO has giantvm-dkms and gvmctl" \
+tap_check "make repo: $REPO has giantvm-dkms, gvmctl and giantvm-kselftests" \
 	sh -c "grep -qx 'Package: giantvm-dkms' $REPO/Packages &&
-	       grep -qx 'Package: gvmctl' $REPO/Packages"
+	       grep -qx 'Package: gvmctl' $REPO/Packages &&
+	       grep -qx 'Package: giantvm-kselftests' $REPO/Packages"
 tap_check "apt source for $REPO" \
 	sh -c "echo 'deb [trusted=yes] file:$REPO ./' >$LIST"
 tap_check "apt-get update" apt-get update -q
@@ -131,6 +152,11 @@ tap_check "bash completion for gvmctl" \
 		 complete -p gvmctl'
 tap_check "gvmctl@.service: systemd-analyze verify gvmctl@lab.service, silent" \
 	unit_ok
+tap_check "apt-get install -y giantvm-kselftests (by name)" \
+	apt-get install -y -q giantvm-kselftests
+ksft_version "$version"
+tap_check "$KSFT/run_kselftest.sh --list: the six giantvm tests" ksft_listed
+tap_check "the packaged kselftests' programs: every library found" ksft_linked
 
 # ---- the module DKMS built, in VMs -------------------------------------
 # What DKMS installed for 6.1 (decompressed if it compressed it).
@@ -158,21 +184,23 @@ if [ $rc -ne 0 ] || [ "$(tests)" -eq "$vm_n" ]; then
 fi
 
 # ---- purge, and install again ----------------------------------------------
-tap_check "apt-get purge -y giantvm-dkms gvmctl" purge
-tap_check "purge left nothing (sources, DKMS tree, modules, gvmctl, its unit, udev rule)" \
+tap_check "apt-get purge -y giantvm-dkms gvmctl giantvm-kselftests" purge
+tap_check "purge left nothing (sources, DKMS tree, modules, gvmctl, its unit, udev rule, kselftests)" \
 	all_gone
 tap_check "second apt-get install after purge" \
-	apt-get install -y -q giantvm-dkms gvmctl
+	apt-get install -y -q giantvm-dkms gvmctl giantvm-kselftests
 check_installed "$version"
+ksft_version "$version"
 
 # ---- upgrade to a next release -----------------------------------------
 tap_check "next release $next built" sh tools/deb/build.sh "$T/deb-next" "$next"
 tap_check "repo holds $version and $next" \
 	sh tools/deb/repo.sh "$REPO" "$B/deb" "$T/deb-next"
 tap_check "apt-get update" apt-get update -q
-tap_check "apt-get install -y giantvm-dkms gvmctl upgrades to $next" \
-	apt-get install -y -q giantvm-dkms gvmctl
+tap_check "apt-get install -y giantvm-dkms gvmctl giantvm-kselftests upgrades to $next" \
+	apt-get install -y -q giantvm-dkms gvmctl giantvm-kselftests
 check_installed "$next"
+ksft_version "$next"
 tap_check "the old version left DKMS and /usr/src" \
 	sh -c "! dkms status -m giantvm -v $version | grep . &&
 	       ! [ -e /usr/src/giantvm-$version ]"

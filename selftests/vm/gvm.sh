@@ -90,17 +90,18 @@ gvm_cmd() {
 }
 
 # ksft_run COLLECTION:TEST FILE: the installed kselftests' runner
-# (/tests/kselftest, make kselftest-install) on TEST, its output in FILE.
+# ($GVM_KSFT: /tests/kselftest, make kselftest-install's, unless a role
+# names another) on TEST, its output in FILE.
 # Appended: the runner's tests append to its stdout (runner.sh), so the
 # runner's own lines would be written over theirs in a file opened
 # without O_APPEND.
 ksft_run() {
 	: >"$2"
-	/tests/kselftest/run_kselftest.sh -t "$1" >>"$2" 2>&1
+	"${GVM_KSFT:-/tests/kselftest}/run_kselftest.sh" -t "$1" >>"$2" 2>&1
 }
 
 # tap_ksft COLLECTION:TEST: one of the installed kselftests
-# (/tests/kselftest, make kselftest-install), run as a user runs it, by
+# (ksft_run's), run as a user runs it, by
 # the kernel's run_kselftest.sh. Each of the test's own results is one of
 # ours ("TEST: test"), its other lines diagnostics, then the runner's
 # verdict on the whole (the script's exit status: setup, the module's

@@ -6,7 +6,8 @@
 # loaded by kmod's modprobe; then the packaged gvmctl joins domain 5 with
 # the commands of the packaged gvmctl@.service.
 #   "check-up"   the other VM up within 10 s; gvmctl status
-#   "done"       the unit's ExecStop (gvmctl leave), modprobe -r
+#   "done"       the unit's ExecStop (gvmctl leave), modprobe -r; then,
+#                in VM a, the packaged kselftests' netlink test
 . /lib/gvm.sh
 
 D=5
@@ -60,6 +61,14 @@ while :; do
 		tap_check "domain $D gone" \
 			sh -c "! gvmctl status --domain $D >/dev/null 2>&1"
 		tap_check "modprobe -r giantvm-kvm" /sbin/modprobe -r giantvm-kvm
+		# giantvm-kselftests as a user runs them: the script loads
+		# the module with modprobe and unloads it after.
+		if [ "$GVM_INDEX" -eq 0 ]; then
+			export GVM_KSFT=/tests/giantvm-kselftests
+			tap_ksft giantvm:netlink.sh
+			tap_check "the module unloaded after the test" \
+				gvm_unloaded
+		fi
 		exit 0
 		;;
 	*)
