@@ -298,6 +298,8 @@ FIXTURE_SETUP(domain7)
 	self->regions[0].owner = 0;
 	self->regions[0].members = 3;
 	self->regions[0].pages = 1200;
+	/* 16,384 pages: 112 bytes of engine state and 3 bits each. */
+	self->regions[0].meta_bytes = 1841152;
 	self->regions[0].stats[GVM_RSTAT_READ_FAULTS] = 12;
 	self->regions[0].stats[GVM_RSTAT_WRITE_FAULTS] = 3;
 	self->regions[0].stats[GVM_RSTAT_LOCAL_FAULTS] = 40;
@@ -378,6 +380,7 @@ TEST_F(domain7, text_regions)
 		"\n"
 		"  regions:\n"
 		"    region 1: 64.0 MiB, 1200 pages here, initial owner 0, 3 members\n"
+		"      1.8 MiB to track its pages here\n"
 		"      read faults 12, write faults 3, local faults 40, pages in 15, pages out 2,\n"
 		"      invalidations received 5, stale 7\n"
 		"      fault latency p50 64us p99 1024us\n"
@@ -423,7 +426,7 @@ TEST_F(domain7, region_out_of_service)
 	free(out);
 	CAPTURE(out, status_json(OUT, &self->d, 1));
 	EXPECT_NE(NULL, strstr(out,
-		"\"pages\": 0, \"conflict\": \"node 1 has 8 pages, this node \\\"16\\\"\", \"stats\""))
+		"\"pages\": 0, \"meta_bytes\": null, \"conflict\": \"node 1 has 8 pages, this node \\\"16\\\"\", \"stats\""))
 		TH_LOG("%s", out);
 	free(out);
 }
@@ -518,8 +521,8 @@ TEST_F(domain7, json_regions)
 {
 	static const char want[] =
 		"      \"regions\": [\n"
-		"        {\"id\": 1, \"bytes\": 67108864, \"owner\": 0, \"members\": 3, \"pages\": 1200, \"conflict\": null, \"stats\": {\"read_faults\": 12, \"write_faults\": 3, \"local_faults\": 40, \"pages_in\": 15, \"pages_out\": 2, \"inv_sent\": 0, \"inv_received\": 5, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 7, \"protocol_errors\": 0, \"takeovers\": 0, \"read_ahead\": 0}, \"fault_latency\": [" LAT1 "]},\n"
-		"        {\"id\": 2, \"bytes\": 4096, \"owner\": null, \"members\": 0, \"pages\": 0, \"conflict\": null, \"stats\": {\"read_faults\": 0, \"write_faults\": 0, \"local_faults\": 0, \"pages_in\": 0, \"pages_out\": 0, \"inv_sent\": 0, \"inv_received\": 0, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 0, \"protocol_errors\": 0, \"takeovers\": 0, \"read_ahead\": 0}, \"fault_latency\": [" LAT0 "]}\n"
+		"        {\"id\": 1, \"bytes\": 67108864, \"owner\": 0, \"members\": 3, \"pages\": 1200, \"meta_bytes\": 1841152, \"conflict\": null, \"stats\": {\"read_faults\": 12, \"write_faults\": 3, \"local_faults\": 40, \"pages_in\": 15, \"pages_out\": 2, \"inv_sent\": 0, \"inv_received\": 5, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 7, \"protocol_errors\": 0, \"takeovers\": 0, \"read_ahead\": 0}, \"fault_latency\": [" LAT1 "]},\n"
+		"        {\"id\": 2, \"bytes\": 4096, \"owner\": null, \"members\": 0, \"pages\": 0, \"meta_bytes\": null, \"conflict\": null, \"stats\": {\"read_faults\": 0, \"write_faults\": 0, \"local_faults\": 0, \"pages_in\": 0, \"pages_out\": 0, \"inv_sent\": 0, \"inv_received\": 0, \"retries\": 0, \"timeouts\": 0, \"fault_fails\": 0, \"pages_lost\": 0, \"stale\": 0, \"protocol_errors\": 0, \"takeovers\": 0, \"read_ahead\": 0}, \"fault_latency\": [" LAT0 "]}\n"
 		"      ]\n"
 		"    }\n"
 		"  ]\n"

@@ -405,6 +405,7 @@ static struct nl_msg *full_region(uint32_t id)
 	nla_put_u64(msg, GVM_A_REGION_BYTES, 1ULL << 36);
 	nla_put_u32(msg, GVM_A_REGION_OWNER, 10239);
 	nla_put_u64(msg, GVM_A_REGION_PAGES, 3);
+	nla_put_u64(msg, GVM_A_REGION_META_BYTES, 1ULL << 31);
 	nla_put_u32(msg, GVM_A_MEMBERS, 4);
 	nla_put_string(msg, GVM_A_REGION_CONFLICT, "node 1 has 8 pages");
 	put_u64s(msg, GVM_A_REGION_STATS, GVM_RSTAT_READ_FAULTS,
@@ -426,6 +427,7 @@ TEST(region_reply)
 	EXPECT_EQ(1ULL << 36, r.bytes);
 	EXPECT_EQ(10239, r.owner);
 	EXPECT_EQ(3, r.pages);
+	EXPECT_EQ(1ULL << 31, r.meta_bytes);
 	EXPECT_EQ(4, r.members);
 	EXPECT_STREQ("node 1 has 8 pages", r.conflict);
 	EXPECT_EQ(0, r.stats[GVM_RSTAT_UNSPEC]);
@@ -447,6 +449,7 @@ TEST(region_reply)
 	EXPECT_EQ(0, r.bytes);
 	EXPECT_EQ(GVM_NODE_NONE, r.owner);
 	EXPECT_EQ(0, r.pages);
+	EXPECT_EQ(0, r.meta_bytes);
 	EXPECT_STREQ("", r.conflict);
 	for (i = 0; i <= GVM_RSTAT_MAX; i++)
 		EXPECT_EQ(0, r.stats[i]);
@@ -463,7 +466,7 @@ TEST(region_reply_refused)
 	struct nl_msg *msg;
 	int i;
 
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < 8; i++) {
 		msg = reply(GVM_CMD_REGION_GET);
 		ASSERT_NE(NULL, msg);
 		nla_put_u32(msg, GVM_A_DOMAIN_ID, 7);
@@ -494,6 +497,9 @@ TEST(region_reply_refused)
 			nest = nla_nest_start(msg, GVM_A_FAULT_LAT);
 			nla_put_u32(msg, GVM_LAT_FIRST + GVM_LAT_BUCKETS - 1, 1);
 			nla_nest_end(msg, nest);
+			break;
+		case 7:
+			nla_put_u32(msg, GVM_A_REGION_META_BYTES, 1 << 20);
 			break;
 		}
 		EXPECT_GT(0, parse_region(msg, &r)) TH_LOG("case %d", i);

@@ -122,6 +122,8 @@ static void gvm_fill(struct gvm_entry *e, struct nlmsghdr *nlh)
 		e->region_bytes = nla_get_u64(tb[GVM_A_REGION_BYTES]);
 	if (tb[GVM_A_REGION_PAGES])
 		e->region_pages = nla_get_u64(tb[GVM_A_REGION_PAGES]);
+	if (tb[GVM_A_REGION_META_BYTES])
+		e->region_meta = nla_get_u64(tb[GVM_A_REGION_META_BYTES]);
 	if (tb[GVM_A_REGION_CONFLICT])
 		snprintf(e->conflict, sizeof(e->conflict), "%s",
 			 nla_get_string(tb[GVM_A_REGION_CONFLICT]));

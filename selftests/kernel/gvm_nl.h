@@ -39,6 +39,7 @@ struct gvm_entry {
 	char reason[128];	/* events */
 	uint32_t region, err;	/* regions; FAULT_FAIL: errno */
 	uint64_t region_bytes, region_pages, pfn;
+	uint64_t region_meta;		/* bytes to track the region's pages */
 	char conflict[128];	/* regions: "" while in service */
 	uint64_t rstats[__GVM_RSTAT_MAX];
 	uint64_t lat[GVM_LAT_BUCKETS];

@@ -141,6 +141,7 @@ static uint64_t *word(int node, int page, int index)
 TEST_F(dsm, written_on_one_read_on_all)
 {
 	uint8_t want[PAGE];
+	uint64_t meta;
 	int p, n;
 
 	/* Fault by fault, as counted below: no read-ahead. */
@@ -167,6 +168,15 @@ TEST_F(dsm, written_on_one_read_on_all)
 	EXPECT_EQ(1, dump.e[0].region);
 	EXPECT_EQ(BYTES, dump.e[0].region_bytes);
 	EXPECT_EQ(NODES, dump.e[0].members);
+	/*
+	 * What the node keeps for every page, here or not (README, gvmctl(8):
+	 * 112 bytes of engine state and three bits), counted in the domain's.
+	 */
+	meta = dump.e[0].region_meta;
+	gvm_report("%llu bytes to track %d pages\n", (unsigned long long)meta,
+		   NPAGES);
+	EXPECT_LE(NPAGES * 112ULL, meta);
+	EXPECT_GE(NPAGES * 120ULL, meta);
 	EXPECT_LE(16, dump.e[0].rstats[GVM_RSTAT_READ_FAULTS]);
 	EXPECT_LE(17, dump.e[0].rstats[GVM_RSTAT_PAGES_IN]);
 	EXPECT_LE(1, dump.e[0].rstats[GVM_RSTAT_INV_RECEIVED]);
@@ -181,6 +191,8 @@ TEST_F(dsm, written_on_one_read_on_all)
 		EXPECT_EQ(gvm_faults_asked(&dump.e[0]),
 			  gvm_faults_timed(&dump.e[0])) TH_LOG("node %d", n);
 	}
+	ASSERT_EQ(0, gvm_domains(&self->g[2], &dump));
+	EXPECT_LE(meta, dump.e[0].mem_bytes);
 }
 
 /* ---- read-ahead ------------------------------------------------------- */

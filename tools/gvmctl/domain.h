@@ -75,6 +75,7 @@ struct gvm_region_info {
 	uint32_t owner;			/* at start; GVM_NODE_NONE: absent */
 	uint32_t members;
 	uint64_t pages;			/* allocated on this node */
+	uint64_t meta_bytes;		/* to track them; 0: not reported */
 	char conflict[128];		/* "": in service */
 	uint64_t stats[__GVM_RSTAT_MAX];	/* indexed by enum gvm_rstat */
 	/* lat[i]: faults that took [2^i, 2^(i+1)) us, as GVM_A_FAULT_LAT */

@@ -331,6 +331,10 @@ static void region_text(FILE *f, const struct gvm_region_info *r)
 	else
 		fprintf(f, "%u", r->owner);
 	fprintf(f, ", %u members\n", r->members);
+	/* 0: a module that does not say. */
+	if (r->meta_bytes)
+		fprintf(f, REGION_INDENT "%s to track its pages here\n",
+			format_bytes(b, r->meta_bytes));
 	if (r->conflict[0]) {
 		fputs(REGION_INDENT "out of service: ", f);
 		text_string(f, r->conflict);
@@ -403,11 +407,11 @@ void status_text(FILE *f, const struct gvm_domain_info *d)
 }
 
 /* @sep "key": value, and null when absent: keys never disappear. */
-static void json_u32(FILE *f, const char *sep, const char *key, bool present,
-		     uint32_t v)
+static void json_num(FILE *f, const char *sep, const char *key, bool present,
+		     uint64_t v)
 {
 	if (present)
-		fprintf(f, "%s\"%s\": %u", sep, key, v);
+		fprintf(f, "%s\"%s\": %" PRIu64, sep, key, v);
 	else
 		fprintf(f, "%s\"%s\": null", sep, key);
 }
@@ -450,7 +454,7 @@ static void json_node(FILE *f, const struct gvm_node_info *n)
 	fprintf(f, "{\"id\": %u, ", n->id);
 	json_address(f, &n->ep);
 	fprintf(f, ", \"state\": \"%s\"", node_state_name(n->state));
-	json_u32(f, ", ", "last_rx_ms", n->heard, n->last_rx_ms);
+	json_num(f, ", ", "last_rx_ms", n->heard, n->last_rx_ms);
 	fputs(", \"stats\": ", f);
 	json_stats(f, n->stats);
 	fputc('}', f);
@@ -467,9 +471,10 @@ static void json_region(FILE *f, const struct gvm_region_info *r)
 	size_t i;
 
 	fprintf(f, "{\"id\": %u, \"bytes\": %" PRIu64, r->id, r->bytes);
-	json_u32(f, ", ", "owner", r->owner != GVM_NODE_NONE, r->owner);
+	json_num(f, ", ", "owner", r->owner != GVM_NODE_NONE, r->owner);
 	fprintf(f, ", \"members\": %u, \"pages\": %" PRIu64, r->members,
 		r->pages);
+	json_num(f, ", ", "meta_bytes", r->meta_bytes, r->meta_bytes);
 	json_str(f, ", ", "conflict", r->conflict);
 	fputs(", \"stats\": {", f);
 	for (i = GVM_RSTAT_READ_FAULTS; i < ARRAY_SIZE(rstats); i++) {
@@ -560,16 +565,16 @@ void event_json(FILE *f, const struct timespec *t,
 
 	fprintf(f, "{\"time\": \"%s\", \"event\": \"%s\"",
 		format_time(when, t), event_name(ev->cmd));
-	json_u32(f, ", ", "domain", ev->domain, ev->domain);
-	json_u32(f, ", ", "node", ev->node != GVM_NODE_NONE, ev->node);
+	json_num(f, ", ", "domain", ev->domain, ev->domain);
+	json_num(f, ", ", "node", ev->node != GVM_NODE_NONE, ev->node);
 	json_str(f, ", ", "hello_reason", ev->hello_reason < 0 ? NULL :
 		 hello_reason_name(ev->hello_reason));
 	json_str(f, ", ", "reason", ev->reason);
-	json_u32(f, ", ", "region", ev->region, ev->region);
+	json_num(f, ", ", "region", ev->region, ev->region);
 	if (ev->pfn != UINT64_MAX)
 		fprintf(f, ", \"pfn\": %" PRIu64, ev->pfn);
 	else
 		fputs(", \"pfn\": null", f);
-	json_u32(f, ", ", "errno", ev->error, ev->error);
+	json_num(f, ", ", "errno", ev->error, ev->error);
 	fputs("}\n", f);
 }

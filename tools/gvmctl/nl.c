@@ -67,6 +67,7 @@ static const struct nla_policy attr_policy[GVM_A_MAX + 1] = {
 	[GVM_A_REGION_BYTES] = { .type = NLA_U64 },
 	[GVM_A_REGION_OWNER] = { .type = NLA_U32 },
 	[GVM_A_REGION_PAGES] = { .type = NLA_U64 },
+	[GVM_A_REGION_META_BYTES] = { .type = NLA_U64 },
 	[GVM_A_REGION_STATS] = { .type = NLA_NESTED },
 	[GVM_A_FAULT_LAT] = { .type = NLA_NESTED },
 	[GVM_A_PFN] = { .type = NLA_U64 },
@@ -236,6 +237,8 @@ static int parse_region(struct nl_msg *msg, void *out)
 		r->members = nla_get_u32(tb[GVM_A_MEMBERS]);
 	if (tb[GVM_A_REGION_PAGES])
 		r->pages = nla_get_u64(tb[GVM_A_REGION_PAGES]);
+	if (tb[GVM_A_REGION_META_BYTES])
+		r->meta_bytes = nla_get_u64(tb[GVM_A_REGION_META_BYTES]);
 	if (tb[GVM_A_REGION_CONFLICT])
 		nla_strlcpy(r->conflict, tb[GVM_A_REGION_CONFLICT],
 			    sizeof(r->conflict));

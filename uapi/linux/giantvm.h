@@ -358,6 +358,10 @@ enum gvm_attr {
 				 * DOMAIN_NEW; never read back)
 				 */
 	GVM_A_AUTH,		/* u8 1: the domain has a pre-shared key (out) */
+	GVM_A_REGION_META_BYTES,/* u64: memory this node keeps to track the
+				 * region's pages, whether here or not: the
+				 * engine's state, page bitmaps (out)
+				 */
 	__GVM_A_MAX
 };
 #define GVM_A_MAX (__GVM_A_MAX - 1)
