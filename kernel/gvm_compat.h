@@ -52,6 +52,7 @@ typedef int64_t s64;
 #endif
 #define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 #define U16_MAX ((u16)~0U)
+#define U32_MAX ((u32)~0U)
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define fallthrough __attribute__((__fallthrough__))

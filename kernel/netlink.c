@@ -513,8 +513,8 @@ static int gvm_fill_region(struct sk_buff *skb, struct gvm_domain *d,
 	    nla_put_u64_64bit(skb, GVM_A_REGION_PAGES,
 			      atomic64_read(&r->pages), GVM_A_PAD) ||
 	    nla_put_u32(skb, GVM_A_MEMBERS, r->nmembers) ||
-	    nla_put_u64_64bit(skb, GVM_A_REGION_META_BYTES, r->mem_big,
-			      GVM_A_PAD) ||
+	    nla_put_u64_64bit(skb, GVM_A_REGION_META_BYTES, r->mem_big +
+			      atomic64_read(&r->chunk_bytes), GVM_A_PAD) ||
 	    gvm_put_u64s(skb, GVM_A_REGION_STATS, st, GVM_RSTAT_READ_FAULTS,
 			 __GVM_RSTAT_MAX, 0) ||
 	    gvm_put_u64s(skb, GVM_A_FAULT_LAT, lat, 0, GVM_LAT_BUCKETS,

@@ -40,6 +40,29 @@ static void gvm_ivy_free(void *p, size_t bytes)
 }
 
 /*
+ * The state of a chunk of pages (3.5 KiB, in kmalloc's 4 KiB objects),
+ * counted in the domain's memory. It does not fail: the engine asks when
+ * a page is first used or a message about it arrives (a message it could
+ * not read would be lost), and all chunks together take at most 3.1% of
+ * the region's size, about what its state took allocated whole at open.
+ */
+static void *gvm_ivy_chunk_alloc(void *priv, size_t bytes)
+{
+	struct gvm_region *r = priv;
+
+	atomic64_add(kmalloc_size_roundup(bytes), &r->chunk_bytes);
+	return gvm_alloc(r->domain, bytes, GFP_KERNEL | __GFP_NOFAIL);
+}
+
+static void gvm_ivy_chunk_free(void *priv, void *p, size_t bytes)
+{
+	struct gvm_region *r = priv;
+
+	atomic64_sub(kmalloc_size_roundup(bytes), &r->chunk_bytes);
+	gvm_free(r->domain, p, bytes);
+}
+
+/*
  * Every holder of r->lock lets go here: frames the engine sent under it
  * go out now (gvm_push()).
  */
@@ -331,6 +354,8 @@ static const struct gvm_ivy_ops gvm_region_ivy_ops = {
 	.emit = gvm_region_emit,
 	.alloc = gvm_ivy_alloc,
 	.free = gvm_ivy_free,
+	.chunk_alloc = gvm_ivy_chunk_alloc,
+	.chunk_free = gvm_ivy_chunk_free,
 };
 
 /* ---- faults ----------------------------------------------------------- */
@@ -351,13 +376,22 @@ static const char *gvm_fault_reason(int err)
 	}
 }
 
+/* With r->lock held: the engine's request in flight for @pfn, if any. */
+static u8 gvm_region_want(struct gvm_region *r, u64 pfn)
+{
+	struct gvm_ivy_page tmp;
+
+	return gvm_ivy_peek(&r->ivy, pfn, &tmp)->want;
+}
+
 /*
  * With r->lock held: when the engine's copy of @pfn is valid (writable),
  * open the page's bits to the fault handlers.
  */
 static bool gvm_region_open_bits(struct gvm_region *r, u64 pfn, bool write)
 {
-	u8 state = r->ivy.pages[pfn].state;
+	struct gvm_ivy_page tmp;
+	u8 state = gvm_ivy_peek(&r->ivy, pfn, &tmp)->state;
 
 	if (write ? state != GVM_PG_EXCLUSIVE : state == GVM_PG_INVALID)
 		return false;
@@ -408,7 +442,7 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 	init_waitqueue_head(&w.wq);
 	mutex_lock(&r->lock);
 	for (;;) {
-		bool asking = !r->ivy.pages[pfn].want;
+		bool asking = !gvm_region_want(r, pfn);
 
 		if (r->conflict[0]) {
 			ret = -EPROTO;
@@ -431,7 +465,7 @@ int gvm_region_acquire(struct gvm_region *r, u64 pfn, bool write,
 				 GFP_KERNEL);
 			clear_bit(pfn, r->fetched);
 		} else if (!write && !xa_load(&r->asked, pfn) &&
-			   r->ivy.pages[pfn].want == GVM_WANT_READ) {
+			   gvm_region_want(r, pfn) == GVM_WANT_READ) {
 			/*
 			 * Asked for by read-ahead, not by a fault: this one
 			 * waits for that answer and counts as its asker.
@@ -837,7 +871,7 @@ static void gvm_region_free(struct gvm_region *r)
 	list_for_each_entry_safe(f, tmp, &r->fails, node)
 		gvm_region_fail_free(r, f);
 	gvm_region_drain(r);	/* frees what is queued */
-	if (r->ivy.pages)
+	if (r->ivy.chunks)
 		gvm_ivy_destroy(&r->ivy);
 	xa_for_each(&r->timers, key, t)
 		gvm_free(d, t, sizeof(*t));
@@ -877,7 +911,8 @@ struct gvm_handoff {
 /* With r->lock held: does this node still hold @pfn's ownership? */
 static bool gvm_region_holds(struct gvm_region *r, u64 pfn)
 {
-	const struct gvm_ivy_page *pg = &r->ivy.pages[pfn];
+	struct gvm_ivy_page tmp;
+	const struct gvm_ivy_page *pg = gvm_ivy_peek(&r->ivy, pfn, &tmp);
 
 	/* A request in flight may still make us the owner: wait for it. */
 	return gvm_ivy_is_owner(pg) || pg->want;
@@ -939,7 +974,7 @@ static unsigned int gvm_handoff_send(struct gvm_region *r,
 		if (h->asked[i] && !gvm_ivy_alive(&r->ivy, h->taker[i]))
 			h->asked[i] = false;
 		/* A request of ours in flight: wait for it first. */
-		if (h->asked[i] || r->ivy.pages[m.pfn].want)
+		if (h->asked[i] || gvm_region_want(r, m.pfn))
 			continue;
 		m.dst = gvm_region_taker(r, h, m.pfn);
 		if (m.dst == GVM_NODE_NONE) {

@@ -93,6 +93,7 @@ struct gvm_region {
 	void *ivy_mem;
 	size_t ivy_mem_size;
 	size_t mem_big;			/* engine and bitmaps, accounted */
+	atomic64_t chunk_bytes;		/* the engine's pages' state, too */
 	struct gvm_range *scratch;
 	u32 *members;			/* ascending, at creation */
 	u32 nmembers;

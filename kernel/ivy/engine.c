@@ -135,20 +135,34 @@ int gvm_ivy_cfg_check(const struct gvm_ivy_cfg *cfg)
 }
 
 struct ivy_layout {
-	size_t pages, alive, waiters, rehome, pending, total;
+	size_t chunks, alive, waiters, rehome, pending, chunk_mem, total;
+	u32 chunk_shift, slot_chunks;
 };
 
 static void ivy_layout(const struct gvm_ivy_cfg *cfg, struct ivy_layout *l)
 {
 	size_t rehome_words = DIV_ROUND_UP(cfg->nmembers, 64);
+	u64 slot_pages = DIV_ROUND_UP(cfg->npages, cfg->nmembers);
+	size_t nchunks;
 
-	l->pages = 0;
-	l->alive = l->pages + cfg->npages * sizeof(struct gvm_ivy_page);
+	/* Small regions (the model checker's): no bigger than a slot. */
+	l->chunk_shift = 0;
+	while (l->chunk_shift < GVM_IVY_CHUNK_SHIFT &&
+	       (1ULL << l->chunk_shift) < slot_pages)
+		l->chunk_shift++;
+	l->slot_chunks = DIV_ROUND_UP(slot_pages, 1ULL << l->chunk_shift);
+	nchunks = (size_t)cfg->nmembers * l->slot_chunks;
+	l->chunks = 0;
+	l->alive = l->chunks + nchunks * sizeof(struct gvm_ivy_page *);
 	l->waiters = l->alive + DIV_ROUND_UP(cfg->id_space, 64) * sizeof(u64);
 	l->rehome = l->waiters + cfg->nwaiters * sizeof(struct gvm_ivy_waiter);
 	l->pending = l->rehome +
 		     GVM_IVY_MAX_REHOME * rehome_words * sizeof(u64);
-	l->total = l->pending + rehome_words * sizeof(u64);
+	l->chunk_mem = l->pending + rehome_words * sizeof(u64);
+	l->total = l->chunk_mem;
+	if (cfg->chunks_inline)
+		l->total += (nchunks << l->chunk_shift) *
+			    sizeof(struct gvm_ivy_page);
 }
 
 size_t gvm_ivy_mem_size(const struct gvm_ivy_cfg *cfg)
@@ -165,7 +179,6 @@ int gvm_ivy_init(struct gvm_ivy *ivy, const struct gvm_ivy_cfg *cfg,
 {
 	struct ivy_layout l;
 	u8 *base = mem;
-	u64 pfn;
 	u32 i;
 	int ret;
 
@@ -173,6 +186,8 @@ int gvm_ivy_init(struct gvm_ivy *ivy, const struct gvm_ivy_cfg *cfg,
 	BUILD_BUG_ON(GVM_MAX_NODES > (u16)~0U);
 	BUILD_BUG_ON(sizeof(struct gvm_ivy_round) >
 		     sizeof(struct gvm_ivy_relay));
+	BUILD_BUG_ON(GVM_IVY_CHUNK * sizeof(struct gvm_ivy_page) >
+		     GVM_PAGE_SIZE);
 	ret = gvm_ivy_cfg_check(cfg);
 	if (ret)
 		return ret;
@@ -184,7 +199,12 @@ int gvm_ivy_init(struct gvm_ivy *ivy, const struct gvm_ivy_cfg *cfg,
 	ivy->priv = priv;
 	ivy->stats = stats;
 	ivy->scratch = scratch;
-	ivy->pages = (struct gvm_ivy_page *)(base + l.pages);
+	ivy->chunks = (struct gvm_ivy_page **)(base + l.chunks);
+	ivy->chunk_shift = l.chunk_shift;
+	ivy->chunk_pages = 1U << l.chunk_shift;
+	ivy->slot_chunks = l.slot_chunks;
+	if (cfg->chunks_inline)
+		ivy->chunk_mem = base + l.chunk_mem;
 	ivy->alive = (u64 *)(base + l.alive);
 	ivy->waiters = (struct gvm_ivy_waiter *)(base + l.waiters);
 	ivy->rehome_pending = (u64 *)(base + l.pending);
@@ -206,26 +226,114 @@ int gvm_ivy_init(struct gvm_ivy *ivy, const struct gvm_ivy_cfg *cfg,
 		ivy->rehome[i].reported = (u64 *)(base + l.rehome) +
 					  i * DIV_ROUND_UP(cfg->nmembers, 64);
 	}
-
-	for (pfn = 0; pfn < cfg->npages; pfn++) {
-		struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
-
-		pg->hint = cfg->initial_owner;
-		pg->dir_owner = gvm_ivy_home(ivy, pfn) == cfg->self ?
-				cfg->initial_owner : GVM_NODE_NONE;
-		/* Untouched pages are zero at the initial owner only. */
-		if (cfg->self == cfg->initial_owner)
-			pg->state = GVM_PG_EXCLUSIVE;
-	}
 	return 0;
+}
+
+/* How every page starts: the initial owner owns it, its home knows. */
+static void ivy_pristine(const struct gvm_ivy *ivy, u64 pfn,
+			 struct gvm_ivy_page *pg)
+{
+	const struct gvm_ivy_cfg *cfg = &ivy->cfg;
+
+	memset(pg, 0, sizeof(*pg));
+	pg->hint = cfg->initial_owner;
+	/*
+	 * The slot's first home: a chunk of a slot inherited after a
+	 * failure, or whose home lost the initial owner, was made present
+	 * then (ivy_learn_down()).
+	 */
+	pg->dir_owner = cfg->members[pfn % cfg->nmembers] == cfg->self ?
+			cfg->initial_owner : GVM_NODE_NONE;
+	/* Untouched pages are zero at the initial owner only. */
+	if (cfg->self == cfg->initial_owner)
+		pg->state = GVM_PG_EXCLUSIVE;
+}
+
+size_t gvm_ivy_chunk_bytes(const struct gvm_ivy *ivy)
+{
+	return ivy->chunk_pages * sizeof(struct gvm_ivy_page);
+}
+
+static struct gvm_ivy_page *ivy_chunk_alloc(struct gvm_ivy *ivy, u64 c)
+{
+	size_t bytes = gvm_ivy_chunk_bytes(ivy);
+
+	if (ivy->chunk_mem)
+		return (struct gvm_ivy_page *)(ivy->chunk_mem + c * bytes);
+	if (ivy->ops->chunk_alloc)
+		return ivy->ops->chunk_alloc(ivy->priv, bytes);
+	return ivy->ops->alloc(bytes);
+}
+
+static void ivy_chunk_free(struct gvm_ivy *ivy, struct gvm_ivy_page *pages)
+{
+	size_t bytes = gvm_ivy_chunk_bytes(ivy);
+
+	if (ivy->chunk_mem)
+		return;
+	if (ivy->ops->chunk_free)
+		ivy->ops->chunk_free(ivy->priv, pages, bytes);
+	else
+		ivy->ops->free(pages, bytes);
+}
+
+/* Make @pfn's chunk present, its pages as they started. */
+int ivy_materialize(struct gvm_ivy *ivy, u64 pfn)
+{
+	u32 off, i;
+	u64 c = ivy_chunk_of(ivy, pfn, &off);
+	u64 first = pfn - (u64)off * ivy->cfg.nmembers;
+	struct gvm_ivy_page *pages;
+
+	if (ivy->chunks[c])
+		return 0;
+	pages = ivy_chunk_alloc(ivy, c);
+	if (!pages)
+		return -ENOMEM;
+	/*
+	 * Its pages share their slot, so they start alike. The last chunk of
+	 * a slot may run past the region: unused.
+	 */
+	ivy_pristine(ivy, first, &pages[0]);
+	for (i = 1; i < ivy->chunk_pages; i++)
+		pages[i] = pages[0];
+	ivy->chunks[c] = pages;
+	ivy->nchunks++;
+	return 0;
+}
+
+/*
+ * @pfn's state to read: in its chunk, or in @tmp as it started when the
+ * chunk is not there.
+ */
+const struct gvm_ivy_page *gvm_ivy_peek(const struct gvm_ivy *ivy, u64 pfn,
+				       struct gvm_ivy_page *tmp)
+{
+	u32 off;
+	u64 c = ivy_chunk_of(ivy, pfn, &off);
+
+	if (ivy->chunks[c])
+		return &ivy->chunks[c][off];
+	ivy_pristine(ivy, pfn, tmp);
+	return tmp;
 }
 
 void gvm_ivy_destroy(struct gvm_ivy *ivy)
 {
-	u64 pfn;
+	u64 c, total = (u64)ivy->cfg.nmembers * ivy->slot_chunks;
+	u32 i;
 
-	for (pfn = 0; pfn < ivy->cfg.npages; pfn++)
-		gvm_copyset_clear(&ivy_page(ivy, pfn)->cs, &ivy->cs);
+	for (c = 0; c < total; c++) {
+		struct gvm_ivy_page *pages = ivy->chunks[c];
+
+		if (!pages)
+			continue;
+		for (i = 0; i < ivy->chunk_pages; i++)
+			gvm_copyset_clear(&pages[i].cs, &ivy->cs);
+		ivy_chunk_free(ivy, pages);
+		ivy->chunks[c] = NULL;
+	}
+	ivy->nchunks = 0;
 }
 
 const char *gvm_page_state_name(unsigned int state)
@@ -277,6 +385,8 @@ static int ivy_want(struct gvm_ivy *ivy, u64 pfn, bool write, u64 *asked)
 
 	if (pfn >= ivy->cfg.npages)
 		return -EINVAL;
+	if (ivy_materialize(ivy, pfn))
+		return -ENOMEM;
 	pg = ivy_page(ivy, pfn);
 	if (write ? pg->state == GVM_PG_EXCLUSIVE : pg->state != GVM_PG_INVALID)
 		return 0;
@@ -327,6 +437,8 @@ int gvm_ivy_ask_again(struct gvm_ivy *ivy, u64 pfn, u32 home)
 
 	if (pfn >= ivy->cfg.npages)
 		return -EINVAL;
+	if (!ivy_present(ivy, pfn))
+		return 0;	/* as at start: nothing asked */
 	pg = ivy_page(ivy, pfn);
 	if (!pg->want || (pg->flags & GVM_PGF_RETRY) ||
 	    gvm_ivy_home(ivy, pfn) != home)
@@ -783,6 +895,12 @@ int gvm_ivy_recv(struct gvm_ivy *ivy, const struct gvm_msg *m)
 		ret = -ESTALE;
 		goto out;
 	}
+	/*
+	 * Without memory for the page's state the message is dropped, as one
+	 * lost with a link (the module's allocation does not fail).
+	 */
+	if (ivy_msg_has_page(m->type) && ivy_materialize(ivy, m->pfn))
+		return -ENOMEM;
 	if (ivy->stats)
 		ivy->stats->received[m->type]++;
 
@@ -860,8 +978,13 @@ int gvm_ivy_timer(struct gvm_ivy *ivy, enum gvm_timer timer, u64 pfn,
 {
 	struct gvm_ivy_page *pg;
 
-	if (pfn >= ivy->cfg.npages)
+	if (pfn >= ivy->cfg.npages ||
+	    (timer != GVM_TIMER_RETRY && timer != GVM_TIMER_HOME &&
+	     timer != GVM_TIMER_REQUEST))
 		return -EINVAL;
+	/* Timers are armed for pages that changed: a stale one, if any. */
+	if (!ivy_present(ivy, pfn))
+		return 0;
 	pg = ivy_page(ivy, pfn);
 	switch (timer) {
 	case GVM_TIMER_RETRY:

@@ -77,8 +77,12 @@ static void ivy_rehome_complete(struct gvm_ivy *ivy, struct gvm_ivy_rehome *rh)
 	u64 pfn;
 
 	for (pfn = 0; pfn < ivy->cfg.npages; pfn++) {
-		struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+		struct gvm_ivy_page *pg;
 
+		/* As at start: not inherited. */
+		if (!ivy_present(ivy, pfn))
+			continue;
+		pg = ivy_page(ivy, pfn);
 		if ((pg->dir & GVM_DIR_UNKNOWN) && pg->dir_owner == rh->failed)
 			ivy_dir_lost(ivy, pfn);
 	}
@@ -240,15 +244,53 @@ static void ivy_page_node_down(struct gvm_ivy *ivy, u64 pfn, u32 failed)
 	}
 }
 
+/*
+ * Before @failed goes, with it still alive: make present the chunks whose
+ * pages its failure changes here, as they are now. Those of the slots it
+ * is home of when we inherit them, or own their untouched pages (to
+ * announce them), and ours when it is the initial owner (the untouched
+ * pages were its).
+ */
+static int ivy_down_materialize(struct gvm_ivy *ivy, u32 failed)
+{
+	u32 n = ivy->cfg.nmembers, self = ivy->cfg.self, slot;
+	u32 next = ivy_succ_with(ivy, (ivy_member_index(ivy, failed) + 1) % n,
+				 GVM_NODE_NONE);
+	bool owner_failed = failed == ivy->cfg.initial_owner;
+	bool takes = next == self || self == ivy->cfg.initial_owner;
+	u64 pfn;
+	int ret;
+
+	for (slot = 0; slot < n && slot < ivy->cfg.npages; slot++) {
+		u32 home = ivy_succ_with(ivy, slot, GVM_NODE_NONE);
+
+		if (!(home == failed && takes) &&
+		    !(owner_failed && home == self))
+			continue;
+		for (pfn = slot; pfn < ivy->cfg.npages;
+		     pfn += (u64)ivy->chunk_pages * n) {
+			ret = ivy_materialize(ivy, pfn);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 int ivy_learn_down(struct gvm_ivy *ivy, u32 failed)
 {
 	struct gvm_ivy_action a = { .type = GVM_ACT_NODE_DEAD, .node = failed };
 	u32 fi = ivy_member_index(ivy, failed), i;
 	u64 pfn;
+	int ret;
 
 	if (failed == ivy->cfg.self || fi == GVM_NODE_NONE ||
 	    !gvm_ivy_alive(ivy, failed))
 		return 0;
+	/* Without memory, nothing changed: the failure can be told again. */
+	ret = ivy_down_materialize(ivy, failed);
+	if (ret)
+		return ret;
 	ivy_bit_clear(ivy->alive, failed);
 	ivy->nalive--;
 	ivy_emit(ivy, &a);
@@ -258,7 +300,8 @@ int ivy_learn_down(struct gvm_ivy *ivy, u32 failed)
 	    !ivy_rehome_new(ivy, failed))
 		ivy_bit_set(ivy->rehome_pending, fi);
 	for (pfn = 0; pfn < ivy->cfg.npages; pfn++)
-		ivy_page_node_down(ivy, pfn, failed);
+		if (ivy_present(ivy, pfn))
+			ivy_page_node_down(ivy, pfn, failed);
 
 	/*
 	 * Tell the new home we have announced everything it inherits: the
@@ -316,7 +359,8 @@ int gvm_ivy_member_opened(struct gvm_ivy *ivy, u32 node)
 	if (ivy->nalive == n)
 		return 0;
 	for (pfn = 0; pfn < ivy->cfg.npages; pfn++) {
-		struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
+		struct gvm_ivy_page tmp;
+		const struct gvm_ivy_page *pg = gvm_ivy_peek(ivy, pfn, &tmp);
 
 		if (gvm_ivy_is_owner(pg) && gvm_ivy_home(ivy, pfn) == node &&
 		    ivy->cfg.members[pfn % n] != node)
@@ -337,12 +381,15 @@ int gvm_ivy_member_opened(struct gvm_ivy *ivy, u32 node)
 int ivy_recv_query(struct gvm_ivy *ivy, const struct gvm_msg *m)
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, m->pfn);
+	int ret;
 
 	if (!ivy_is_member(ivy, m->arg))
 		return -EPROTO;
 	if (m->arg == ivy->cfg.self)
 		return -ESTALE;
-	ivy_learn_down(ivy, m->arg);
+	ret = ivy_learn_down(ivy, m->arg);
+	if (ret)
+		return ret;
 	if (gvm_ivy_is_owner(pg))
 		ivy_send(ivy, GVM_MSG_ANNOUNCE, m->src, m->pfn, m->txid,
 			 pg->version, 0, GVM_NODE_NONE, 0);
@@ -376,10 +423,13 @@ int ivy_recv_announce(struct gvm_ivy *ivy, const struct gvm_msg *m)
 int ivy_recv_rehome_done(struct gvm_ivy *ivy, const struct gvm_msg *m)
 {
 	struct gvm_ivy_rehome *rh;
+	int ret;
 
 	if (!ivy_is_member(ivy, m->arg) || m->arg == ivy->cfg.self)
 		return -EPROTO;
-	ivy_learn_down(ivy, m->arg);
+	ret = ivy_learn_down(ivy, m->arg);
+	if (ret)
+		return ret;
 	if (m->flags & GVM_F_REPLY) {
 		/*
 		 * The failed node's next home opened its barrier late. Answer

@@ -9,10 +9,46 @@
 
 #include "ivy.h"
 
+/* Where @pfn's state is: its chunk's index, and its place in it in *@off. */
+static inline u64 ivy_chunk_of(const struct gvm_ivy *ivy, u64 pfn, u32 *off)
+{
+	u32 n = ivy->cfg.nmembers, slot;
+	u64 j;
+
+	/* On every fault and message: one 32-bit division up to 16 TiB. */
+	if (likely(pfn <= U32_MAX)) {
+		u32 p = pfn;
+
+		j = p / n;
+		slot = p % n;
+	} else {
+		j = pfn / n;
+		slot = pfn % n;
+	}
+	*off = j & (ivy->chunk_pages - 1);
+	return (u64)slot * ivy->slot_chunks + (j >> ivy->chunk_shift);
+}
+
+static inline bool ivy_present(const struct gvm_ivy *ivy, u64 pfn)
+{
+	u32 off;
+
+	return ivy->chunks[ivy_chunk_of(ivy, pfn, &off)];
+}
+
+/*
+ * The state of @pfn to change: its chunk is there (every entry point makes
+ * it so, ivy_materialize(), before it acts on a page).
+ */
 static inline struct gvm_ivy_page *ivy_page(struct gvm_ivy *ivy, u64 pfn)
 {
-	return &ivy->pages[pfn];
+	u32 off;
+	u64 c = ivy_chunk_of(ivy, pfn, &off);
+
+	return &ivy->chunks[c][off];
 }
+
+int __must_check ivy_materialize(struct gvm_ivy *ivy, u64 pfn);
 
 /*
  * The home forgets the write transaction it recorded (whom it is for, where

@@ -345,12 +345,15 @@ int ivy_recv_inv_ack(struct gvm_ivy *ivy, const struct gvm_msg *m)
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, m->pfn);
 	bool relay, round;
+	int ret;
 
 	if (m->flags & GVM_F_FAILED && m->aux != GVM_NODE_NONE) {
 		if (!ivy_is_member(ivy, m->aux))
 			return -EPROTO;
 		/* The failure is news to us: handle it first. */
-		ivy_learn_down(ivy, m->aux);
+		ret = ivy_learn_down(ivy, m->aux);
+		if (ret)
+			return ret;
 	}
 	relay = (pg->flags & GVM_PGF_RELAY) && pg->relay.id == m->txid;
 	round = (pg->flags & GVM_PGF_ROUND) && pg->round.id == m->txid;

@@ -180,8 +180,12 @@ struct gvm_ivy_action {
 
 struct gvm_ivy_ops {
 	void (*emit)(void *priv, const struct gvm_ivy_action *a);
-	void *(*alloc)(size_t bytes);	/* must not sleep; may fail */
+	/* Copysets' and, without chunk_alloc, chunks' memory; may fail. */
+	void *(*alloc)(size_t bytes);
 	void (*free)(void *p, size_t bytes);
+	/* Optional: pages' state (chunks), zeroed or not; may fail. */
+	void *(*chunk_alloc)(void *priv, size_t bytes);
+	void (*chunk_free)(void *priv, void *p, size_t bytes);
 };
 
 struct gvm_ivy_stats {
@@ -213,15 +217,34 @@ struct gvm_ivy_cfg {
 	u32 nwaiters;		/* home request queue capacity, <= U16_MAX */
 	/* Rehoming barriers open at once, <= GVM_IVY_MAX_REHOME; 0: all. */
 	u32 rehome_slots;
+	/*
+	 * 1: the chunks' memory is part of the engine's block (the model
+	 * checker copies whole states); they are still used only once
+	 * needed, as with memory from ops.
+	 */
+	u32 chunks_inline;
 };
 
 #define GVM_IVY_INV_FLAT	8
 #define GVM_IVY_INV_SPLIT	72
 
 /*
+ * A page's state lives in a chunk: up to GVM_IVY_CHUNK pages of one home
+ * slot (pfn % nmembers), a power of two (no division to find a page) that
+ * fits in 4 KiB. A chunk is allocated when one of its pages first leaves
+ * the state every page starts in, so a member keeps state for the pages
+ * it uses, serves as home, or inherited after a failure, not for the
+ * whole region. The pages of a chunk that is not there are all as they
+ * started: gvm_ivy_peek() shows them.
+ */
+#define GVM_IVY_CHUNK_SHIFT	5
+#define GVM_IVY_CHUNK		(1U << GVM_IVY_CHUNK_SHIFT)
+
+/*
  * The engine: everything it owns lives in one block of gvm_ivy_mem_size()
- * bytes, so the model checker can copy and hash whole states. Scratch
- * space and statistics live outside it.
+ * bytes, and its chunks, so the model checker can copy and hash whole
+ * states (with cfg.chunks_inline). Scratch space and statistics live
+ * outside it.
  */
 struct gvm_ivy {
 	struct gvm_ivy_cfg cfg;
@@ -230,7 +253,12 @@ struct gvm_ivy {
 	struct gvm_ivy_stats *stats;
 	struct gvm_range *scratch;	/* GVM_IVY_SCRATCH_RANGES, caller's */
 	struct gvm_cs_ctx cs;
-	struct gvm_ivy_page *pages;
+	struct gvm_ivy_page **chunks;	/* by slot, then pfn / nmembers */
+	u8 *chunk_mem;			/* cfg.chunks_inline: their places */
+	u32 chunk_pages;		/* pages a chunk holds, 1 << chunk_shift */
+	u32 chunk_shift;
+	u32 slot_chunks;		/* chunks a slot's pages need */
+	u64 nchunks;			/* chunks allocated */
 	u64 *alive;			/* bitmap by node id */
 	struct gvm_ivy_waiter *waiters;
 	u32 free_waiter;		/* index + 1 */
@@ -260,6 +288,9 @@ int gvm_ivy_node_down(struct gvm_ivy *ivy, u32 node);
 int gvm_ivy_member_opened(struct gvm_ivy *ivy, u32 node);
 
 u32 gvm_ivy_home(const struct gvm_ivy *ivy, u64 pfn);
+const struct gvm_ivy_page *gvm_ivy_peek(const struct gvm_ivy *ivy, u64 pfn,
+				       struct gvm_ivy_page *tmp);
+size_t gvm_ivy_chunk_bytes(const struct gvm_ivy *ivy);
 bool gvm_ivy_alive(const struct gvm_ivy *ivy, u32 node);
 
 static inline bool gvm_ivy_is_owner(const struct gvm_ivy_page *pg)

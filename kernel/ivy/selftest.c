@@ -41,6 +41,7 @@ struct st_cluster {
 	struct gvm_range scratch[GVM_IVY_SCRATCH_RANGES];
 	u8 frame[GVM_WIRE_MAX_FRAME];
 	struct gvm_ivy_stats stats;
+	struct gvm_ivy_page tmp;	/* st_page() */
 };
 
 static struct st_cluster *st;
@@ -128,9 +129,14 @@ static int st_fault(u32 node, u64 pfn, bool write)
 	return r;
 }
 
+static const struct gvm_ivy_page *st_page(u32 node, u64 pfn)
+{
+	return gvm_ivy_peek(&st->node[node].ivy, pfn, &st->tmp);
+}
+
 static int st_state(u32 node, u64 pfn)
 {
-	return st->node[node].ivy.pages[pfn].state;
+	return st_page(node, pfn)->state;
 }
 
 static int ivy_selftest_cluster(void)
@@ -153,12 +159,15 @@ static int ivy_selftest_cluster(void)
 		CHECK(!gvm_ivy_init(&st->node[i].ivy, &cfg, st->node[i].mem,
 				    &st_ops, &st->node[i], &st->stats,
 				    st->scratch));
+		/* State comes with use, not with the region. */
+		CHECK(st->node[i].ivy.nchunks == 0);
 	}
 
 	/* Node 1 writes page 0: ownership and data move from node 0. */
 	CHECK(!st_fault(1, 0, true));
 	CHECK(st_state(1, 0) == GVM_PG_EXCLUSIVE && st_state(0, 0) == GVM_PG_INVALID);
-	CHECK(st->node[1].ivy.pages[0].version == 1);
+	CHECK(st_page(1, 0)->version == 1);
+	CHECK(st->node[1].ivy.nchunks == 1 && st->node[2].ivy.nchunks == 0);
 	CHECK(gvm_ivy_fault(&st->node[1].ivy, 0, true) == 0);
 	memset(st->node[1].page[0], 0x5a, GVM_PAGE_SIZE);
 
@@ -172,7 +181,7 @@ static int ivy_selftest_cluster(void)
 	CHECK(st_state(0, 0) == GVM_PG_EXCLUSIVE);
 	CHECK(st_state(1, 0) == GVM_PG_INVALID && st_state(2, 0) == GVM_PG_INVALID);
 	CHECK(st->node[0].page[0][4095] == 0x5a);
-	CHECK(st->node[0].ivy.pages[0].version == 2);
+	CHECK(st_page(0, 0)->version == 2);
 
 	/* Node 1 takes page 1 and fails: node 2's fault fails, no zeros. */
 	CHECK(!st_fault(1, 1, true));

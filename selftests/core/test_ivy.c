@@ -73,9 +73,13 @@ static int access_page(u32 node, bool write, u32 pfn)
 	return run();
 }
 
+/* A few at once in one check: each call has its own copy for a while. */
 static const struct gvm_ivy_page *pg(u32 node, u32 pfn)
 {
-	return &S.node[node].ivy.pages[pfn];
+	static struct gvm_ivy_page tmp[8];
+	static unsigned int next;
+
+	return gvm_ivy_peek(&S.node[node].ivy, pfn, &tmp[next++ % 8]);
 }
 
 static u64 sent(u8 type)
@@ -525,6 +529,42 @@ TEST(owner_failure_fails_faults_never_zeros)
 	EXPECT_EQ(1, S.node[2].failed_ops);
 	EXPECT_EQ(GVM_PG_INVALID, pg(2, 0)->state);
 	EXPECT_EQ(1, sent(GVM_MSG_NACK));
+	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
+}
+
+/*
+ * A node keeps state for the pages it used, is asked about, or takes over
+ * as home after a failure; untouched pages are read as they started, and
+ * those of a failed initial owner are still lost, never zero.
+ */
+TEST(state_is_kept_for_pages_in_use)
+{
+	u32 i;
+
+	/* 3 nodes, 4 pages: slot 0 = pages 0, 3 (one chunk), 1, 2. */
+	setup(3, 4, 8, 0, 8);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, S.node[i].ivy.nchunks);
+	ASSERT_LE(0, access_page(2, false, 1));		/* home 1, owner 0 */
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(1, S.node[i].ivy.nchunks) TH_LOG("node %u", i);
+	EXPECT_EQ(GVM_PG_EXCLUSIVE, pg(0, 2)->state);	/* as it started */
+	EXPECT_EQ(0, pg(2, 2)->dir_owner);
+
+	ASSERT_EQ(0, apply(CL_T_CRASH, 0, 0));
+	ASSERT_EQ(0, apply(CL_T_DOWN, 1, 0));
+	ASSERT_EQ(0, apply(CL_T_DOWN, 2, 0));
+	ASSERT_LE(0, run());
+	/* Node 1 inherits slot 0; node 2's own slot lost its owner. */
+	EXPECT_EQ(2, S.node[1].ivy.nchunks);
+	EXPECT_EQ(2, S.node[2].ivy.nchunks);
+	EXPECT_TRUE(pg(2, 2)->dir & GVM_DIR_LOST);
+	EXPECT_TRUE(pg(1, 3)->dir & GVM_DIR_LOST);
+	ASSERT_LE(0, access_page(1, false, 2));
+	ASSERT_LE(0, access_page(2, true, 3));
+	EXPECT_EQ(1, S.node[1].failed_ops);
+	EXPECT_EQ(1, S.node[2].failed_ops);
+	EXPECT_EQ(GVM_PG_INVALID, pg(2, 3)->state);
 	EXPECT_EQ(0, cl_check_final(&S)) TH_LOG("%s", cl_error);
 }
 

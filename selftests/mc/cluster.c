@@ -209,6 +209,8 @@ static void cl_engine_cfg(struct gvm_ivy_cfg *c, u32 self)
 	c->inv_split = cl_cfg.inv_split;
 	c->nwaiters = cl_cfg.nwaiters;
 	c->rehome_slots = cl_cfg.rehome;
+	/* States are packed whole, at fixed addresses. */
+	c->chunks_inline = 1;
 }
 
 void cl_init(struct cl_state *s)
@@ -270,7 +272,9 @@ static bool cl_short_timer_armed(const struct cl_state *s)
 static bool cl_timer_enabled(const struct cl_state *s, u32 node,
 			     const struct cl_timer *tm)
 {
-	const struct gvm_ivy_page *pg = &s->node[node].ivy.pages[tm->pfn];
+	struct gvm_ivy_page tmp;
+	const struct gvm_ivy_page *pg = gvm_ivy_peek(&s->node[node].ivy,
+						     tm->pfn, &tmp);
 
 	if (s->node[node].crashed || !tm->kind)
 		return false;
@@ -354,8 +358,9 @@ int cl_enabled(const struct cl_state *s, struct cl_trans *t)
 	if (s->reasked < cl_cfg.reask && cl_room(s, 3))
 		for (i = 0; i < cl_cfg.nodes; i++)
 			for (p = 0; p < cl_cfg.pages; p++) {
+				struct gvm_ivy_page tmp;
 				const struct gvm_ivy_page *pg =
-					&s->node[i].ivy.pages[p];
+					gvm_ivy_peek(&s->node[i].ivy, p, &tmp);
 
 				if (!s->node[i].crashed && pg->want &&
 				    !(pg->flags & GVM_PGF_RETRY))
@@ -365,8 +370,9 @@ int cl_enabled(const struct cl_state *s, struct cl_trans *t)
 	if (s->aheads < cl_cfg.ahead && cl_room(s, 3))
 		for (i = 0; i < cl_cfg.nodes; i++)
 			for (p = 0; p < cl_cfg.pages; p++) {
+				struct gvm_ivy_page tmp;
 				const struct gvm_ivy_page *pg =
-					&s->node[i].ivy.pages[p];
+					gvm_ivy_peek(&s->node[i].ivy, p, &tmp);
 
 				if (!s->node[i].crashed && !pg->want &&
 				    pg->state == GVM_PG_INVALID)
@@ -379,7 +385,8 @@ int cl_enabled(const struct cl_state *s, struct cl_trans *t)
 static void cl_perform(struct cl_state *s, u32 i)
 {
 	struct cl_node *n = &s->node[i];
-	const struct gvm_ivy_page *pg = &n->ivy.pages[n->op_pfn];
+	struct gvm_ivy_page tmp;
+	const struct gvm_ivy_page *pg = gvm_ivy_peek(&n->ivy, n->op_pfn, &tmp);
 
 	if (n->op_write) {
 		if (pg->state != GVM_PG_EXCLUSIVE) {
@@ -608,7 +615,9 @@ int cl_check(const struct cl_state *s)
 
 		for (i = 0; i < cl_cfg.nodes; i++) {
 			const struct cl_node *n = &s->node[i];
-			const struct gvm_ivy_page *pg = &n->ivy.pages[p];
+			struct gvm_ivy_page tmp;
+			const struct gvm_ivy_page *pg = gvm_ivy_peek(&n->ivy, p,
+								     &tmp);
 
 			if (n->crashed || pg->state == GVM_PG_INVALID)
 				continue;
@@ -647,6 +656,7 @@ bool cl_quiescent(const struct cl_state *s)
  */
 static bool cl_lost_on_access(const struct cl_state *s, u32 p, u32 at)
 {
+	struct gvm_ivy_page tmp;
 	u32 steps;
 
 	for (steps = 0; steps < cl_cfg.nodes; steps++) {
@@ -654,7 +664,7 @@ static bool cl_lost_on_access(const struct cl_state *s, u32 p, u32 at)
 			return false;
 		if (s->node[at].crashed)
 			return true;
-		at = s->node[at].ivy.pages[p].hint;
+		at = gvm_ivy_peek(&s->node[at].ivy, p, &tmp)->hint;
 	}
 	return false;
 }
@@ -673,7 +683,9 @@ int cl_check_final(const struct cl_state *s)
 			return cl_fail("deadlock: node %u waits for page %u",
 				       i, n->op_pfn);
 		for (p = 0; p < cl_cfg.pages; p++) {
-			const struct gvm_ivy_page *pg = &n->ivy.pages[p];
+			struct gvm_ivy_page tmp;
+			const struct gvm_ivy_page *pg = gvm_ivy_peek(&n->ivy, p,
+								     &tmp);
 
 			if (pg->want || (pg->flags & (GVM_PGF_ROUND |
 						      GVM_PGF_RELAY)))
@@ -682,7 +694,8 @@ int cl_check_final(const struct cl_state *s)
 		}
 	}
 	for (p = 0; p < cl_cfg.pages; p++) {
-		const struct gvm_ivy_page *hp;
+		struct gvm_ivy_page htmp, otmp, tmp;
+		const struct gvm_ivy_page *hp, *op;
 		bool first = true;
 		int owner = -1;
 
@@ -701,9 +714,10 @@ int cl_check_final(const struct cl_state *s)
 		}
 		for (i = 0; i < cl_cfg.nodes; i++)
 			if (!s->node[i].crashed &&
-			    gvm_ivy_is_owner(&s->node[i].ivy.pages[p]))
+			    gvm_ivy_is_owner(gvm_ivy_peek(&s->node[i].ivy, p,
+							  &tmp)))
 				owner = i;
-		hp = &s->node[home].ivy.pages[p];
+		hp = gvm_ivy_peek(&s->node[home].ivy, p, &htmp);
 		if ((hp->dir & GVM_DIR_BUSY) || hp->q_head)
 			return cl_fail("home %u of page %u still busy (dir %#x)",
 				       home, p, hp->dir);
@@ -721,21 +735,22 @@ int cl_check_final(const struct cl_state *s)
 				       p);
 		if (owner < 0)
 			continue;
+		op = gvm_ivy_peek(&s->node[owner].ivy, p, &otmp);
 		if (hp->dir_owner != (u32)owner)
 			return cl_fail("home %u says page %u is at %u, owner is %d",
 				       home, p, hp->dir_owner, owner);
-		if (hp->dir_version != s->node[owner].ivy.pages[p].version)
+		if (hp->dir_version != op->version)
 			return cl_fail("home %u has version %llu of page %u, owner %d has %llu",
 				       home, (unsigned long long)hp->dir_version,
-				       p, owner, (unsigned long long)
-				       s->node[owner].ivy.pages[p].version);
+				       p, owner, (unsigned long long)op->version);
 		for (i = 0; i < cl_cfg.nodes; i++) {
 			const struct cl_node *n = &s->node[i];
 
 			if (!n->crashed &&
-			    n->ivy.pages[p].state == GVM_PG_SHARED &&
-			    !gvm_copyset_test(&s->node[owner].ivy.pages[p].cs,
-					      &s->node[owner].ivy.cs, i))
+			    gvm_ivy_peek(&n->ivy, p, &tmp)->state ==
+			    GVM_PG_SHARED &&
+			    !gvm_copyset_test(&op->cs, &s->node[owner].ivy.cs,
+					      i))
 				return cl_fail("node %u shares page %u but is not in owner %d's copyset",
 					       i, p, owner);
 		}
@@ -801,7 +816,9 @@ void cl_dump(const struct cl_state *s, FILE *f)
 			n->crashed ? " (failed)" : "", n->wait,
 			n->op_write ? "w" : "r", n->op_pfn, n->ops_done);
 		for (p = 0; p < cl_cfg.pages; p++) {
-			const struct gvm_ivy_page *pg = &n->ivy.pages[p];
+			struct gvm_ivy_page tmp;
+			const struct gvm_ivy_page *pg = gvm_ivy_peek(&n->ivy, p,
+								     &tmp);
 
 			fprintf(f, "    page %u: %s v%llu val=%#x want=%u flags=%#x dir=%#x dir_owner=%d dir_v=%llu cs=%u\n",
 				p, gvm_page_state_name(pg->state),

@@ -52,6 +52,10 @@ moot-write-lost|kernel/ivy/failure.c|s/^\t    gvm_ivy_alive(ivy, pg->dir_owner))
 overflow-lost-at-once|kernel/ivy/failure.c|s/^\t\tpg->dir = GVM_DIR_UNKNOWN;$/\t\tif (!ivy_rehome_find(ivy, failed)) { ivy_dir_lost(ivy, pfn); return; } pg->dir = GVM_DIR_UNKNOWN;/|a failure beyond the rehoming slots has its pages called lost at once, though their owners live|unit
 pending-never-opened|kernel/ivy/failure.c|s/^\(\t*\)ivy_rehome_start_pending(ivy);$/\1;/|a failure beyond the rehoming slots is never waited for (its pages stay unknown)|mc 4n1p-fail2-slot1
 rehome-ask-unanswered|kernel/ivy/failure.c|s/GVM_NODE_NONE) == m->src)$/GVM_NODE_NONE) == m->src \&\& 0)/|a new home that asks again for reports gets none|mc 4n1p-fail2-slot1
+lazy-inherit-absent|kernel/ivy/failure.c|s/^\t\tif (!(home == failed \&\& takes) \&\&$/\t\tif (1 \&\&/|a new home reads the pages it inherits as they started, not as the failed home left them|mc 3n1p-fail
+lazy-owner-loss-absent|kernel/ivy/failure.c|s/^\t\t    !(owner_failed \&\& home == self))$/\t\t    1)/|the home of untouched pages whose initial owner failed does not call them lost (livelock)|mc 3n2p-fail2
+lazy-owner-unannounced|kernel/ivy/failure.c|s/^\(\tbool takes = next == self\) .. self == ivy->cfg.initial_owner;$/\1;/|the initial owner does not announce the untouched pages of a failed home (they are called lost)|mc 4n2p-fail
+lazy-no-directory|kernel/ivy/engine.c|s/^\t\t\tcfg->initial_owner : GVM_NODE_NONE;$/\t\t\tGVM_NODE_NONE : GVM_NODE_NONE;/|the home of an untouched page does not know its initial owner
 '
 
 mkdir -p "$out"
