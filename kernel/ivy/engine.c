@@ -89,23 +89,40 @@ u32 ivy_member_index(const struct gvm_ivy *ivy, u32 node)
 	return GVM_NODE_NONE;
 }
 
-/* The home as seen with @also_alive counted as alive (GVM_NODE_NONE: none). */
-u32 ivy_home_with(const struct gvm_ivy *ivy, u64 pfn, u32 also_alive)
+u32 ivy_walk_home(const struct gvm_ivy *ivy, struct ivy_home_walk *w,
+		  u32 slot)
 {
-	u32 n = ivy->cfg.nmembers, slot = pfn % n, i;
+	u32 n = ivy->cfg.nmembers;
+	u32 k;
 
-	for (i = 0; i < n; i++) {
-		u32 id = ivy->cfg.members[(slot + i) % n];
+	if (slot < w->end)
+		return w->home;
+	/* Each member is looked at no more than twice over a whole walk. */
+	for (k = slot; k < slot + n; k++) {
+		u32 id = ivy->cfg.members[k % n];
 
-		if (id == also_alive || gvm_ivy_alive(ivy, id))
+		if (id == w->also_alive || gvm_ivy_alive(ivy, id)) {
+			w->home = id;
+			w->end = k + 1;
 			return id;
+		}
 	}
-	return ivy->cfg.self;	/* unreachable: self is alive */
+	w->home = ivy->cfg.self;	/* unreachable: self is alive */
+	w->end = slot + 1;
+	return w->home;
+}
+
+/* The home of slot @i, as seen with @also_alive alive: one step of a walk. */
+u32 ivy_succ_with(const struct gvm_ivy *ivy, u32 i, u32 also_alive)
+{
+	struct ivy_home_walk w = { .also_alive = also_alive };
+
+	return ivy_walk_home(ivy, &w, i);
 }
 
 u32 gvm_ivy_home(const struct gvm_ivy *ivy, u64 pfn)
 {
-	return ivy_home_with(ivy, pfn, GVM_NODE_NONE);
+	return ivy_succ_with(ivy, pfn % ivy->cfg.nmembers, GVM_NODE_NONE);
 }
 
 /* ---- setup ------------------------------------------------------------ */
@@ -201,7 +218,6 @@ int gvm_ivy_init(struct gvm_ivy *ivy, const struct gvm_ivy_cfg *cfg,
 	ivy->scratch = scratch;
 	ivy->chunks = (struct gvm_ivy_page **)(base + l.chunks);
 	ivy->chunk_shift = l.chunk_shift;
-	ivy->chunk_pages = 1U << l.chunk_shift;
 	ivy->slot_chunks = l.slot_chunks;
 	if (cfg->chunks_inline)
 		ivy->chunk_mem = base + l.chunk_mem;
@@ -251,7 +267,7 @@ static void ivy_pristine(const struct gvm_ivy *ivy, u64 pfn,
 
 size_t gvm_ivy_chunk_bytes(const struct gvm_ivy *ivy)
 {
-	return ivy->chunk_pages * sizeof(struct gvm_ivy_page);
+	return ivy_chunk_pages(ivy) * sizeof(struct gvm_ivy_page);
 }
 
 static struct gvm_ivy_page *ivy_chunk_alloc(struct gvm_ivy *ivy, u64 c)
@@ -295,7 +311,7 @@ int ivy_materialize(struct gvm_ivy *ivy, u64 pfn)
 	 * a slot may run past the region: unused.
 	 */
 	ivy_pristine(ivy, first, &pages[0]);
-	for (i = 1; i < ivy->chunk_pages; i++)
+	for (i = 1; i < ivy_chunk_pages(ivy); i++)
 		pages[i] = pages[0];
 	ivy->chunks[c] = pages;
 	ivy->nchunks++;
@@ -328,7 +344,7 @@ void gvm_ivy_destroy(struct gvm_ivy *ivy)
 
 		if (!pages)
 			continue;
-		for (i = 0; i < ivy->chunk_pages; i++)
+		for (i = 0; i < ivy_chunk_pages(ivy); i++)
 			gvm_copyset_clear(&pages[i].cs, &ivy->cs);
 		ivy_chunk_free(ivy, pages);
 		ivy->chunks[c] = NULL;
@@ -437,9 +453,9 @@ int gvm_ivy_ask_again(struct gvm_ivy *ivy, u64 pfn, u32 home)
 
 	if (pfn >= ivy->cfg.npages)
 		return -EINVAL;
-	if (!ivy_present(ivy, pfn))
+	pg = ivy_page_if(ivy, pfn);
+	if (!pg)
 		return 0;	/* as at start: nothing asked */
-	pg = ivy_page(ivy, pfn);
 	if (!pg->want || (pg->flags & GVM_PGF_RETRY) ||
 	    gvm_ivy_home(ivy, pfn) != home)
 		return 0;
@@ -983,9 +999,9 @@ int gvm_ivy_timer(struct gvm_ivy *ivy, enum gvm_timer timer, u64 pfn,
 	     timer != GVM_TIMER_REQUEST))
 		return -EINVAL;
 	/* Timers are armed for pages that changed: a stale one, if any. */
-	if (!ivy_present(ivy, pfn))
+	pg = ivy_page_if(ivy, pfn);
+	if (!pg)
 		return 0;
-	pg = ivy_page(ivy, pfn);
 	switch (timer) {
 	case GVM_TIMER_RETRY:
 		if (pg->want && (pg->flags & GVM_PGF_RETRY) &&
@@ -994,7 +1010,7 @@ int gvm_ivy_timer(struct gvm_ivy *ivy, enum gvm_timer timer, u64 pfn,
 				ivy->stats->retries++;
 			ivy_request(ivy, pfn);
 		}
-		return 0;
+		break;
 	case GVM_TIMER_REQUEST:
 		if (pg->want && !(pg->flags & GVM_PGF_RETRY) &&
 		    pg->txid == txid) {
@@ -1002,13 +1018,13 @@ int gvm_ivy_timer(struct gvm_ivy *ivy, enum gvm_timer timer, u64 pfn,
 				ivy->stats->timeouts++;
 			ivy_request(ivy, pfn);
 		}
-		return 0;
+		break;
 	case GVM_TIMER_HOME:
 		if (pg->dir & GVM_DIR_RETRY) {
 			pg->dir &= ~GVM_DIR_RETRY;
 			ivy_dir_drain(ivy, pfn);
 		}
-		return 0;
+		break;
 	}
-	return -EINVAL;
+	return 0;
 }

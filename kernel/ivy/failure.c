@@ -25,20 +25,6 @@
  */
 #include "internal.h"
 
-/* First member at or after index @i that is alive or is @also_alive. */
-static u32 ivy_succ_with(const struct gvm_ivy *ivy, u32 i, u32 also_alive)
-{
-	u32 n = ivy->cfg.nmembers, k;
-
-	for (k = 0; k < n; k++) {
-		u32 id = ivy->cfg.members[(i + k) % n];
-
-		if (id == also_alive || gvm_ivy_alive(ivy, id))
-			return id;
-	}
-	return ivy->cfg.self;
-}
-
 /* ---- rehoming barriers ------------------------------------------------ */
 
 static struct gvm_ivy_rehome *ivy_rehome_find(struct gvm_ivy *ivy, u32 failed)
@@ -74,17 +60,21 @@ static struct gvm_ivy_rehome *ivy_rehome_new(struct gvm_ivy *ivy, u32 failed)
 /* Every survivor has announced: what nobody claimed is lost. */
 static void ivy_rehome_complete(struct gvm_ivy *ivy, struct gvm_ivy_rehome *rh)
 {
-	u64 pfn;
+	u64 c, total = (u64)ivy->cfg.nmembers * ivy->slot_chunks, pfn;
+	u32 off;
 
-	for (pfn = 0; pfn < ivy->cfg.npages; pfn++) {
-		struct gvm_ivy_page *pg;
+	/* Inherited pages were made present (a chunk not there is not). */
+	for (c = 0; c < total; c++) {
+		struct gvm_ivy_page *pages = ivy->chunks[c];
 
-		/* As at start: not inherited. */
-		if (!ivy_present(ivy, pfn))
-			continue;
-		pg = ivy_page(ivy, pfn);
-		if ((pg->dir & GVM_DIR_UNKNOWN) && pg->dir_owner == rh->failed)
-			ivy_dir_lost(ivy, pfn);
+		for (off = 0; pages && off < ivy_chunk_pages(ivy); off++) {
+			pfn = ivy_chunk_pfn(ivy, c, off);
+			if (pfn >= ivy->cfg.npages)
+				break;
+			if ((pages[off].dir & GVM_DIR_UNKNOWN) &&
+			    pages[off].dir_owner == rh->failed)
+				ivy_dir_lost(ivy, pfn);
+		}
 	}
 	memset(rh->reported, 0,
 	       DIV_ROUND_UP(ivy->cfg.nmembers, 64) * sizeof(u64));
@@ -200,11 +190,11 @@ static void ivy_home_inherit(struct gvm_ivy *ivy, u64 pfn, u32 failed)
 	}
 }
 
-static void ivy_page_node_down(struct gvm_ivy *ivy, u64 pfn, u32 failed)
+/* @pfn's home was @old_home with @failed alive, is @new_home now. */
+static void ivy_page_node_down(struct gvm_ivy *ivy, u64 pfn, u32 failed,
+			       u32 old_home, u32 new_home)
 {
 	struct gvm_ivy_page *pg = ivy_page(ivy, pfn);
-	u32 old_home = ivy_home_with(ivy, pfn, failed);
-	u32 new_home = gvm_ivy_home(ivy, pfn);
 
 	/*
 	 * Owner first: an abandoned round moves the version the home records.
@@ -258,17 +248,18 @@ static int ivy_down_materialize(struct gvm_ivy *ivy, u32 failed)
 				 GVM_NODE_NONE);
 	bool owner_failed = failed == ivy->cfg.initial_owner;
 	bool takes = next == self || self == ivy->cfg.initial_owner;
+	struct ivy_home_walk w = { .also_alive = GVM_NODE_NONE };
 	u64 pfn;
 	int ret;
 
 	for (slot = 0; slot < n && slot < ivy->cfg.npages; slot++) {
-		u32 home = ivy_succ_with(ivy, slot, GVM_NODE_NONE);
+		u32 home = ivy_walk_home(ivy, &w, slot);
 
 		if (!(home == failed && takes) &&
 		    !(owner_failed && home == self))
 			continue;
 		for (pfn = slot; pfn < ivy->cfg.npages;
-		     pfn += (u64)ivy->chunk_pages * n) {
+		     pfn += (u64)ivy_chunk_pages(ivy) * n) {
 			ret = ivy_materialize(ivy, pfn);
 			if (ret)
 				return ret;
@@ -277,11 +268,38 @@ static int ivy_down_materialize(struct gvm_ivy *ivy, u32 failed)
 	return 0;
 }
 
+/* Every page whose state is here, slot by slot, with its homes. */
+static void ivy_pages_node_down(struct gvm_ivy *ivy, u32 failed)
+{
+	struct ivy_home_walk old = { .also_alive = failed };
+	struct ivy_home_walk now = { .also_alive = GVM_NODE_NONE };
+	u32 n = ivy->cfg.nmembers, slot, off;
+	u64 c, pfn;
+
+	for (slot = 0; slot < n; slot++) {
+		u32 old_home = ivy_walk_home(ivy, &old, slot);
+		u32 new_home = ivy_walk_home(ivy, &now, slot);
+
+		for (c = (u64)slot * ivy->slot_chunks;
+		     c < (u64)(slot + 1) * ivy->slot_chunks; c++) {
+			for (off = 0; ivy->chunks[c] &&
+			     off < ivy_chunk_pages(ivy); off++) {
+				pfn = ivy_chunk_pfn(ivy, c, off);
+				if (pfn >= ivy->cfg.npages)
+					break;
+				ivy_page_node_down(ivy, pfn, failed, old_home,
+						   new_home);
+			}
+		}
+	}
+}
+
 int ivy_learn_down(struct gvm_ivy *ivy, u32 failed)
 {
 	struct gvm_ivy_action a = { .type = GVM_ACT_NODE_DEAD, .node = failed };
+	struct ivy_home_walk old = { .also_alive = failed };
+	struct ivy_home_walk now = { .also_alive = GVM_NODE_NONE };
 	u32 fi = ivy_member_index(ivy, failed), i;
-	u64 pfn;
 	int ret;
 
 	if (failed == ivy->cfg.self || fi == GVM_NODE_NONE ||
@@ -299,9 +317,7 @@ int ivy_learn_down(struct gvm_ivy *ivy, u32 failed)
 	if (ivy_succ_with(ivy, fi, GVM_NODE_NONE) == ivy->cfg.self &&
 	    !ivy_rehome_new(ivy, failed))
 		ivy_bit_set(ivy->rehome_pending, fi);
-	for (pfn = 0; pfn < ivy->cfg.npages; pfn++)
-		if (ivy_present(ivy, pfn))
-			ivy_page_node_down(ivy, pfn, failed);
+	ivy_pages_node_down(ivy, failed);
 
 	/*
 	 * Tell the new home we have announced everything it inherits: the
@@ -311,9 +327,10 @@ int ivy_learn_down(struct gvm_ivy *ivy, u32 failed)
 	for (i = 0; i < ivy->cfg.nmembers; i++) {
 		u32 id = ivy->cfg.members[i], succ;
 
-		if (gvm_ivy_alive(ivy, id) || ivy_succ_with(ivy, i, failed) != failed)
+		if (gvm_ivy_alive(ivy, id) ||
+		    ivy_walk_home(ivy, &old, i) != failed)
 			continue;
-		succ = ivy_succ_with(ivy, i, GVM_NODE_NONE);
+		succ = ivy_walk_home(ivy, &now, i);
 		if (succ != ivy->cfg.self)
 			ivy_send(ivy, GVM_MSG_REHOME_DONE, succ, 0, 0, 0, id,
 				 0, 0);
@@ -350,6 +367,7 @@ int gvm_ivy_node_down(struct gvm_ivy *ivy, u32 node)
  */
 int gvm_ivy_member_opened(struct gvm_ivy *ivy, u32 node)
 {
+	struct ivy_home_walk w = { .also_alive = GVM_NODE_NONE };
 	u32 n = ivy->cfg.nmembers, i;
 	u64 pfn;
 
@@ -358,14 +376,20 @@ int gvm_ivy_member_opened(struct gvm_ivy *ivy, u32 node)
 		return -EINVAL;
 	if (ivy->nalive == n)
 		return 0;
-	for (pfn = 0; pfn < ivy->cfg.npages; pfn++) {
-		struct gvm_ivy_page tmp;
-		const struct gvm_ivy_page *pg = gvm_ivy_peek(ivy, pfn, &tmp);
+	for (i = 0; i < n && i < ivy->cfg.npages; i++) {
+		/* The slots it was not the first home of, it inherited. */
+		if (ivy->cfg.members[i] == node ||
+		    ivy_walk_home(ivy, &w, i) != node)
+			continue;
+		for (pfn = i; pfn < ivy->cfg.npages; pfn += n) {
+			struct gvm_ivy_page tmp;
+			const struct gvm_ivy_page *pg;
 
-		if (gvm_ivy_is_owner(pg) && gvm_ivy_home(ivy, pfn) == node &&
-		    ivy->cfg.members[pfn % n] != node)
-			ivy_send(ivy, GVM_MSG_ANNOUNCE, node, pfn, 0,
-				 pg->version, 0, GVM_NODE_NONE, 0);
+			pg = gvm_ivy_peek(ivy, pfn, &tmp);
+			if (gvm_ivy_is_owner(pg))
+				ivy_send(ivy, GVM_MSG_ANNOUNCE, node, pfn, 0,
+					 pg->version, 0, GVM_NODE_NONE, 0);
+		}
 	}
 	for (i = 0; i < n; i++)
 		if (ivy->cfg.members[i] != ivy->cfg.self &&

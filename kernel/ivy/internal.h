@@ -9,6 +9,11 @@
 
 #include "ivy.h"
 
+static inline u32 ivy_chunk_pages(const struct gvm_ivy *ivy)
+{
+	return 1U << ivy->chunk_shift;
+}
+
 /* Where @pfn's state is: its chunk's index, and its place in it in *@off. */
 static inline u64 ivy_chunk_of(const struct gvm_ivy *ivy, u64 pfn, u32 *off)
 {
@@ -25,15 +30,25 @@ static inline u64 ivy_chunk_of(const struct gvm_ivy *ivy, u64 pfn, u32 *off)
 		j = pfn / n;
 		slot = pfn % n;
 	}
-	*off = j & (ivy->chunk_pages - 1);
+	*off = j & (ivy_chunk_pages(ivy) - 1);
 	return (u64)slot * ivy->slot_chunks + (j >> ivy->chunk_shift);
 }
 
-static inline bool ivy_present(const struct gvm_ivy *ivy, u64 pfn)
+/* The page at @off of chunk @c; past the region in a slot's last chunk. */
+static inline u64 ivy_chunk_pfn(const struct gvm_ivy *ivy, u64 c, u32 off)
+{
+	u64 slot = c / ivy->slot_chunks, j = c % ivy->slot_chunks;
+
+	return slot + ((j << ivy->chunk_shift) | off) * ivy->cfg.nmembers;
+}
+
+/* The state of @pfn, or NULL while it is as it started (no chunk). */
+static inline struct gvm_ivy_page *ivy_page_if(struct gvm_ivy *ivy, u64 pfn)
 {
 	u32 off;
+	u64 c = ivy_chunk_of(ivy, pfn, &off);
 
-	return ivy->chunks[ivy_chunk_of(ivy, pfn, &off)];
+	return ivy->chunks[c] ? &ivy->chunks[c][off] : NULL;
 }
 
 /*
@@ -98,7 +113,21 @@ void ivy_act(struct gvm_ivy *ivy, u8 type, u64 pfn);
 void ivy_map(struct gvm_ivy *ivy, u64 pfn, bool write);
 void ivy_complete(struct gvm_ivy *ivy, u64 pfn, int err);
 void ivy_timer(struct gvm_ivy *ivy, enum gvm_timer timer, u64 pfn, u64 txid);
-u32 ivy_home_with(const struct gvm_ivy *ivy, u64 pfn, u32 also_alive);
+/*
+ * The homes of slots asked for in ascending order (some may be skipped):
+ * the first member at or after each that is alive or is @also_alive
+ * (GVM_NODE_NONE: none), O(members) for a whole walk over the slots, not
+ * for each. Start from { .also_alive = x }.
+ */
+struct ivy_home_walk {
+	u32 also_alive;
+	u32 home;
+	u32 end;	/* slots below it (unwrapped, < 2 * members) have @home */
+};
+
+u32 ivy_walk_home(const struct gvm_ivy *ivy, struct ivy_home_walk *w,
+		  u32 slot);
+u32 ivy_succ_with(const struct gvm_ivy *ivy, u32 i, u32 also_alive);
 u32 ivy_member_index(const struct gvm_ivy *ivy, u32 node);
 
 static inline bool ivy_is_member(const struct gvm_ivy *ivy, u32 node)

@@ -255,8 +255,7 @@ struct gvm_ivy {
 	struct gvm_cs_ctx cs;
 	struct gvm_ivy_page **chunks;	/* by slot, then pfn / nmembers */
 	u8 *chunk_mem;			/* cfg.chunks_inline: their places */
-	u32 chunk_pages;		/* pages a chunk holds, 1 << chunk_shift */
-	u32 chunk_shift;
+	u32 chunk_shift;		/* a chunk holds 1 << chunk_shift pages */
 	u32 slot_chunks;		/* chunks a slot's pages need */
 	u64 nchunks;			/* chunks allocated */
 	u64 *alive;			/* bitmap by node id */

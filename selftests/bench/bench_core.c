@@ -2,7 +2,8 @@
 /*
  * The protocol core's own cost, measured: nanoseconds of engine work per
  * transition of a read fault and a write fault (three engines in one
- * process, messages passed through a queue), and per copyset operation.
+ * process, messages passed through a queue), per copyset operation, and
+ * per failure heard of by one member of 10,240.
  * Prints JSON rows for build/bench.json (engine "core").
  */
 #include <stdio.h>
@@ -77,6 +78,15 @@ static const struct gvm_ivy_ops ops = {
 	.chunk_alloc = b_chunk_alloc, .chunk_free = b_chunk_free,
 };
 
+static void quiet(void *priv, const struct gvm_ivy_action *a)
+{
+	calls += a->type == GVM_ACT_SEND;
+}
+
+static const struct gvm_ivy_ops quiet_ops = {
+	.emit = quiet, .alloc = b_alloc, .free = b_free,
+};
+
 static void drain(void)
 {
 	while (qhead != qtail) {
@@ -125,6 +135,49 @@ static void setup(void)
 	memset(arena, 0xa5, arena_size);
 }
 
+/*
+ * The initial owner of a 4 GiB region shared by 10,240 members hears of
+ * members 1 to FAILS failing, one after the other: it takes over no home
+ * but announces the pages of each failed home's slot to the next, so a
+ * run of failed members lengthens with each. Microseconds per failure.
+ */
+#define BIG	GVM_MAX_NODES
+#define FAILS	2000
+
+static double failure_us(void)
+{
+	static u32 members[BIG];
+	static struct gvm_range scratch[GVM_IVY_SCRATCH_RANGES];
+	struct gvm_ivy_cfg cfg = {
+		.domain = 1, .region = 2, .self = 0, .nmembers = BIG,
+		.members = members, .id_space = BIG, .npages = 1 << 20,
+		.initial_owner = 0, .inv_flat = GVM_IVY_INV_FLAT,
+		.inv_split = GVM_IVY_INV_SPLIT, .nwaiters = 64,
+	};
+	struct gvm_ivy big;
+	void *mem;
+	double t0, t;
+	u32 i;
+
+	for (i = 0; i < BIG; i++)
+		members[i] = i;
+	mem = malloc(gvm_ivy_mem_size(&cfg));
+	if (!mem || gvm_ivy_init(&big, &cfg, mem, &quiet_ops, NULL, NULL,
+				 scratch))
+		abort();
+	t0 = now_ns();
+	for (i = 1; i <= FAILS; i++)
+		if (gvm_ivy_node_down(&big, i))
+			abort();
+	t = now_ns() - t0;
+	/* Each failed home's slot: 103 pages, all still the owner's. */
+	if (big.nchunks != FAILS * 4ULL)
+		abort();
+	gvm_ivy_destroy(&big);
+	free(mem);
+	return t / FAILS / 1000;
+}
+
 static void row(const char *metric, double value, const char *unit,
 		bool last)
 {
@@ -137,7 +190,7 @@ int main(void)
 	struct gvm_cs_ctx ctx = { .id_space = GVM_MAX_NODES, .alloc = b_alloc,
 				  .free = b_free };
 	struct gvm_copyset cs;
-	double t0, rd, wr, add_in, add_sp;
+	double t0, rd, wr, add_in, add_sp, fail;
 	u64 c0, rd_calls, wr_calls, n;
 	u32 p, i;
 
@@ -186,6 +239,8 @@ int main(void)
 	}
 	add_sp = (now_ns() - t0) / n;
 
+	fail = failure_us();
+
 	printf("[\n");
 	row("ns_per_read_fault_transition", rd / rd_calls, "ns", false);
 	row("ns_per_write_fault_transition", wr / wr_calls, "ns", false);
@@ -193,6 +248,7 @@ int main(void)
 	row("ns_per_write_fault", wr / PAGES, "ns", false);
 	row("ns_per_copyset_add", add_in, "ns", false);
 	row("ns_per_copyset_add_sparse", add_sp, "ns", false);
+	row("us_per_failure_10240", fail, "us", false);
 	row("page_state_bytes", sizeof(struct gvm_ivy_page), "bytes", false);
 	row("copyset_bytes", sizeof(struct gvm_copyset), "bytes", true);
 	printf("]\n");

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include "kselftest_harness.h"
 #include "../mc/cluster.h"
+#include "../../kernel/ivy/internal.h"
 
 static struct cl_state S;
 
@@ -943,6 +944,145 @@ TEST(detach_hands_pages_off_and_loses_none)
 	/* A DETACH claiming to come from the receiver itself is refused. */
 	m.src = 0;
 	EXPECT_EQ(-EINVAL, inject(0, m));
+}
+
+/* ---- one engine among many members ---------------------------------- */
+
+#define MANY		40
+#define MANY_PAGES	4000	/* 100 pages a slot: four chunks */
+
+static u32 many_members[MANY];
+static u32 many_to[MANY * 2];	/* ANNOUNCEs by destination id */
+static u64 many_pages[MANY];	/* ANNOUNCEs by slot (pfn % MANY) */
+static u32 many_done[MANY * 2];	/* REHOME_DONEs by destination id */
+
+static void many_emit(void *priv, const struct gvm_ivy_action *a)
+{
+	if (a->type != GVM_ACT_SEND)
+		return;
+	if (a->msg->type == GVM_MSG_ANNOUNCE) {
+		many_to[a->msg->dst]++;
+		many_pages[a->msg->pfn % MANY]++;
+	} else if (a->msg->type == GVM_MSG_REHOME_DONE) {
+		many_done[a->msg->dst]++;
+	}
+}
+
+static const struct gvm_ivy_ops many_ops = {
+	.emit = many_emit, .alloc = malloc_for_selftest,
+	.free = free_for_selftest,
+};
+
+/* Member i is node 2i + 1; @self is a member index. */
+static void *many_setup(struct gvm_ivy *ivy, u32 self)
+{
+	static struct gvm_range scratch[GVM_IVY_SCRATCH_RANGES];
+	struct gvm_ivy_cfg cfg = {
+		.domain = 1, .region = 1, .nmembers = MANY,
+		.members = many_members, .id_space = 2 * MANY,
+		.npages = MANY_PAGES, .inv_flat = GVM_IVY_INV_FLAT,
+		.inv_split = GVM_IVY_INV_SPLIT, .nwaiters = 8,
+	};
+	void *mem;
+	u32 i;
+
+	for (i = 0; i < MANY; i++)
+		many_members[i] = 2 * i + 1;
+	cfg.self = many_members[self];
+	cfg.initial_owner = many_members[0];
+	mem = malloc(gvm_ivy_mem_size(&cfg));
+	if (mem && gvm_ivy_init(ivy, &cfg, mem, &many_ops, NULL, NULL,
+				scratch)) {
+		free(mem);
+		mem = NULL;
+	}
+	memset(many_to, 0, sizeof(many_to));
+	memset(many_pages, 0, sizeof(many_pages));
+	memset(many_done, 0, sizeof(many_done));
+	return mem;
+}
+
+/* Slot @i's home, one member at a time. */
+static u32 home_of_slot(const struct gvm_ivy *ivy, u32 i, u32 also_alive)
+{
+	u32 k;
+
+	for (k = 0; k < MANY; k++) {
+		u32 id = many_members[(i + k) % MANY];
+
+		if (id == also_alive || gvm_ivy_alive(ivy, id))
+			return id;
+	}
+	return GVM_NODE_NONE;
+}
+
+TEST(homes_walked_in_one_pass_are_each_slots_home)
+{
+	struct gvm_ivy ivy;
+	void *mem = many_setup(&ivy, 7);
+	u32 round, i, dead[] = { 0, 1, 2, 5, 6, 20, 21, 22, 23, 36, 37, 38, 39 };
+
+	ASSERT_NE(NULL, mem);
+	for (i = 0; i < ARRAY_SIZE(dead); i++)
+		ASSERT_EQ(0, gvm_ivy_node_down(&ivy, many_members[dead[i]]));
+	/*
+	 * Runs of failed members, one wrapping round the end; slots walked
+	 * whole, every third, and from the middle; with no member counted
+	 * alive, with a failed one at the end of a run, and with one inside.
+	 */
+	for (round = 0; round < 9; round++) {
+		u32 also = round % 3 == 0 ? GVM_NODE_NONE :
+			   round % 3 == 1 ? many_members[39] : many_members[21];
+		u32 step = round / 3 == 1 ? 3 : 1, from = round / 3 == 2 ? 17 : 0;
+		struct ivy_home_walk w = { .also_alive = also };
+
+		for (i = from; i < MANY; i += step)
+			EXPECT_EQ(home_of_slot(&ivy, i, also),
+				  ivy_walk_home(&ivy, &w, i))
+				TH_LOG("round %u slot %u", round, i);
+	}
+	gvm_ivy_destroy(&ivy);
+	free(mem);
+}
+
+TEST(failures_in_a_row_announce_each_slot_to_its_next_home)
+{
+	struct gvm_ivy ivy;
+	void *mem = many_setup(&ivy, 0);	/* the initial owner */
+	struct gvm_ivy_page tmp;
+	u32 i;
+
+	ASSERT_NE(NULL, mem);
+	/* Members 10, 11, 12 fail in turn: their slots move on each time. */
+	ASSERT_EQ(0, gvm_ivy_node_down(&ivy, many_members[10]));
+	EXPECT_EQ(100, many_to[many_members[11]]);
+	EXPECT_EQ(100, many_pages[10]);
+	EXPECT_EQ(4, ivy.nchunks);
+	ASSERT_EQ(0, gvm_ivy_node_down(&ivy, many_members[11]));
+	ASSERT_EQ(0, gvm_ivy_node_down(&ivy, many_members[12]));
+	EXPECT_EQ(100, many_to[many_members[11]]);
+	EXPECT_EQ(200, many_to[many_members[12]]);
+	EXPECT_EQ(300, many_to[many_members[13]]);
+	/* Slot 10's pages each time, 11's twice, 12's once. */
+	EXPECT_EQ(300, many_pages[10]);
+	EXPECT_EQ(200, many_pages[11]);
+	EXPECT_EQ(100, many_pages[12]);
+	EXPECT_EQ(12, ivy.nchunks);
+	/* Each failure: one REHOME_DONE per failed member whose home it was. */
+	EXPECT_EQ(1, many_done[many_members[11]]);
+	EXPECT_EQ(2, many_done[many_members[12]]);
+	EXPECT_EQ(3, many_done[many_members[13]]);
+
+	/* The last member fails: its slot wraps round to us, the new home. */
+	ASSERT_EQ(0, gvm_ivy_node_down(&ivy, many_members[MANY - 1]));
+	EXPECT_EQ(0, many_pages[MANY - 1]);
+	EXPECT_EQ(0, many_done[many_members[0]]);
+	for (i = 0; i < 100; i++)
+		EXPECT_EQ(many_members[0],
+			  gvm_ivy_peek(&ivy, MANY - 1 + i * MANY,
+				       &tmp)->dir_owner);
+	gvm_ivy_destroy(&ivy);
+	free(mem);
 }
 
 TEST(in_kernel_selftest)
