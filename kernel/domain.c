@@ -36,10 +36,8 @@ void *gvm_alloc(struct gvm_domain *d, size_t size, gfp_t gfp)
 
 	size = kmalloc_size_roundup(size);
 	p = kmalloc(size, gfp);
-	if (p) {
-		atomic64_add(size, &d->mem_bytes);
-		atomic64_add(size, &gvm_mem_total);
-	}
+	if (p)
+		gvm_mem_count(d, size);
 	return p;
 }
 
@@ -47,10 +45,15 @@ void gvm_free(struct gvm_domain *d, const void *p, size_t size)
 {
 	if (!p)
 		return;
-	size = kmalloc_size_roundup(size);
-	atomic64_sub(size, &d->mem_bytes);
-	atomic64_sub(size, &gvm_mem_total);
+	gvm_mem_count(d, -(s64)kmalloc_size_roundup(size));
 	kfree(p);
+}
+
+/* @bytes more (or, negative, fewer) held for @d, from a cache of ours. */
+void gvm_mem_count(struct gvm_domain *d, s64 bytes)
+{
+	atomic64_add(bytes, &d->mem_bytes);
+	atomic64_add(bytes, &gvm_mem_total);
 }
 
 /* ---- members ---------------------------------------------------------- */

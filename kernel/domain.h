@@ -116,5 +116,6 @@ void gvm_domain_stats(struct gvm_domain *d, u64 *out);
 
 void *gvm_alloc(struct gvm_domain *d, size_t size, gfp_t gfp);
 void gvm_free(struct gvm_domain *d, const void *p, size_t size);
+void gvm_mem_count(struct gvm_domain *d, s64 bytes);
 
 #endif /* _GVM_DOMAIN_H */

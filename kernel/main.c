@@ -66,6 +66,9 @@ static int __init gvm_mod_init(void)
 	ret = gvm_domain_init();
 	if (ret)
 		goto err_domain;
+	ret = gvm_region_init();
+	if (ret)
+		goto err_region;
 	ret = gvm_map_init();
 	if (ret)
 		goto err_map;
@@ -83,6 +86,8 @@ err_device:
 err_netlink:
 	gvm_map_exit();
 err_map:
+	gvm_region_exit();
+err_region:
 	gvm_domain_exit();
 err_domain:
 	return ret;
@@ -94,6 +99,7 @@ static void __exit gvm_mod_exit(void)
 	gvm_device_exit();
 	gvm_netlink_exit();
 	gvm_map_exit();		/* no region is left: each held the module */
+	gvm_region_exit();
 	gvm_domain_exit();
 	pr_info("giantvm unloaded\n");
 }

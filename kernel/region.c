@@ -40,26 +40,65 @@ static void gvm_ivy_free(void *p, size_t bytes)
 }
 
 /*
- * The state of a chunk of pages (3.5 KiB, in kmalloc's 4 KiB objects),
- * counted in the domain's memory. It does not fail: the engine asks when
- * a page is first used or a message about it arrives (a message it could
- * not read would be lost), and all chunks together take at most 3.1% of
- * the region's size, about what its state took allocated whole at open.
+ * Whole chunks (GVM_IVY_CHUNK pages' state, 3.5 KiB) come from a cache of
+ * their own: kmalloc would round them up to 4 KiB. The smaller chunks of
+ * small regions come from kmalloc.
+ */
+#define GVM_CHUNK_BYTES	(GVM_IVY_CHUNK * sizeof(struct gvm_ivy_page))
+
+static struct kmem_cache *gvm_chunk_cache;
+
+/* What a chunk of @bytes holds of the slab. */
+static size_t gvm_chunk_cost(size_t bytes)
+{
+	return bytes == GVM_CHUNK_BYTES ? kmem_cache_size(gvm_chunk_cache) :
+					  kmalloc_size_roundup(bytes);
+}
+
+/*
+ * The state of a chunk of pages, counted in the domain's memory. It does
+ * not fail: the engine asks when a page is first used or a message about
+ * it arrives (a message it could not read would be lost), and all chunks
+ * together take under 3% of the region's size, about what its state took
+ * allocated whole at open.
  */
 static void *gvm_ivy_chunk_alloc(void *priv, size_t bytes)
 {
 	struct gvm_region *r = priv;
+	size_t cost = gvm_chunk_cost(bytes);
 
-	atomic64_add(kmalloc_size_roundup(bytes), &r->chunk_bytes);
-	return gvm_alloc(r->domain, bytes, GFP_KERNEL | __GFP_NOFAIL);
+	atomic64_add(cost, &r->chunk_bytes);
+	if (bytes != GVM_CHUNK_BYTES)
+		return gvm_alloc(r->domain, bytes, GFP_KERNEL | __GFP_NOFAIL);
+	gvm_mem_count(r->domain, cost);
+	return kmem_cache_alloc(gvm_chunk_cache, GFP_KERNEL | __GFP_NOFAIL);
 }
 
 static void gvm_ivy_chunk_free(void *priv, void *p, size_t bytes)
 {
 	struct gvm_region *r = priv;
+	size_t cost = gvm_chunk_cost(bytes);
 
-	atomic64_sub(kmalloc_size_roundup(bytes), &r->chunk_bytes);
-	gvm_free(r->domain, p, bytes);
+	atomic64_sub(cost, &r->chunk_bytes);
+	if (bytes != GVM_CHUNK_BYTES) {
+		gvm_free(r->domain, p, bytes);
+		return;
+	}
+	gvm_mem_count(r->domain, -(s64)cost);
+	kmem_cache_free(gvm_chunk_cache, p);
+}
+
+int gvm_region_init(void)
+{
+	gvm_chunk_cache = kmem_cache_create("giantvm_chunk", GVM_CHUNK_BYTES,
+					    0, 0, NULL);
+	return gvm_chunk_cache ? 0 : -ENOMEM;
+}
+
+/* After the last region: each held the module. */
+void gvm_region_exit(void)
+{
+	kmem_cache_destroy(gvm_chunk_cache);
 }
 
 /*

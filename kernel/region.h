@@ -186,6 +186,8 @@ void gvm_region_read_ahead(struct gvm_region *r, u64 pfn, bool asked,
 			   unsigned long vm_flags);
 
 /* region_map.c */
+int gvm_region_init(void);
+void gvm_region_exit(void);
 int gvm_map_init(void);
 void gvm_map_exit(void);
 struct file *gvm_map_file(struct gvm_region *r);
