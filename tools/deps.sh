@@ -35,6 +35,7 @@ lintian
 apt-utils
 autopkgtest
 openssl
+systemd
 $*
 "
 

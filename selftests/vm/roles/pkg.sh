@@ -3,11 +3,12 @@
 #
 # role pkg (scenario pkg, make pkgtest): the module the giantvm-dkms
 # package built, as a user meets it: in DKMS's place, indexed by depmod,
-# loaded by kmod's modprobe; then the packaged gvmctl joins domain 5 with
-# the commands of the packaged gvmctl@.service.
+# loaded by kmod's modprobe; then the packaged gvmctl@.service, enabled
+# with systemctl, is started by systemd at boot and joins domain 5.
 #   "check-up"   the other VM up within 10 s; gvmctl status
-#   "done"       the unit's ExecStop (gvmctl leave), modprobe -r; then,
-#                in VM a, the packaged kselftests' netlink test
+#   "done"       systemctl stop (the unit's gvmctl leave), an instance
+#                without a config fails, modprobe -r; then, in VM a, the
+#                packaged kselftests' netlink test
 . /lib/gvm.sh
 
 D=5
@@ -28,20 +29,58 @@ tap_check "the module reports version $GVM_VERSION" \
 tap_check "gvmctl --version shows the module's $GVM_VERSION (netlink)" \
 	sh -c "gvmctl --version | grep -qx 'giantvm-kvm $GVM_VERSION'"
 
-# What systemd would run for gvmctl@pkg.service (there is no systemd here).
-unit_cmd() {
-	sed -n "s/^$1=//p" /tests/gvmctl@.service | sed 's/%i/pkg/g'
-}
-START=$(unit_cmd ExecStart)
-STOP=$(unit_cmd ExecStop)
-tap_check "gvmctl@.service has one ExecStart and one ExecStop" \
-	sh -c "[ $(unit_cmd ExecStart | wc -l) = 1 ] &&
-	       [ $(unit_cmd ExecStop | wc -l) = 1 ]"
+# systemd (Debian's, from the host) with the packaged unit and the
+# targets it is enabled into. This VM's PID 1 is the test's init, so
+# systemd is PID 1 of a PID namespace of its own, as in a container;
+# systemctl talks to it from inside (it refuses peers it cannot see).
+mkdir -p /lib/systemd/system
+cp /tests/gvmctl@.service /tests/*.target /lib/systemd/system/
+tr -d - </proc/sys/kernel/random/uuid >/etc/machine-id	# not a first boot
 gvm_cluster_conf $CONF "# the pkg scenario's two VMs" "domain $D" \
 	"node $GVM_INDEX" "heartbeat 500" "timeout 3000" "connect eager"
-# shellcheck disable=SC2086 # the unit's command line, split into words
-tap_check "gvmctl@pkg.service's ExecStart (the packaged gvmctl): $START" \
-	$START
+tap_check "systemctl enable gvmctl@pkg" systemctl enable gvmctl@pkg
+# Its console is a file (it writes to /dev/console, not to stderr): the
+# bind mount stays in its mount namespace.
+: >/tmp/systemd.log
+container=giantvm-test unshare --pid --fork --mount-proc sh -c \
+	'mount --bind /tmp/systemd.log /dev/console &&
+	 exec /lib/systemd/systemd --unit=multi-user.target --show-status=no \
+		--log-target=console' >/tmp/systemd.log 2>&1 &
+UNSHARE=$!
+SD=
+i=0
+while [ -z "$SD" ] && [ $i -lt 100 ]; do
+	read -r SD _ </proc/$UNSHARE/task/$UNSHARE/children 2>/dev/null
+	i=$((i + 1))
+	sleep 0.1
+done
+sd() {
+	timeout 60 nsenter -t "$SD" -p -m \
+		systemctl --no-pager --no-ask-password "$@"
+}
+# sd_is UNIT PROPERTY VALUE
+sd_is() {
+	[ "$(sd show -p "$2" --value "$1")" = "$3" ]
+}
+sd_stopped() {
+	sd_is "$1" ActiveState inactive && sd_is "$1" Result success
+}
+sd_fails() {
+	! sd "$@"
+}
+sd_up() {
+	[ "$(sd is-system-running 2>&1)" = running ]
+}
+# Once its socket is there and the boot's jobs are done.
+sd_running() {
+	[ -n "$SD" ] && gvm_retry 60 sd_up && return 0
+	sed 's/^/systemd: /' /tmp/systemd.log
+	return 1
+}
+tap_check "systemd booted multi-user.target: running" sd_running
+tap_check "gvmctl@pkg.service started at boot (enabled): active" \
+	sd is-active gvmctl@pkg
+tap_check "the domain joined by it" gvmctl status --domain $D
 gvm_mark joined
 
 while :; do
@@ -56,10 +95,18 @@ while :; do
 		gvmctl status --domain $D | sed 's/^/# /'
 		;;
 	done)
-		# shellcheck disable=SC2086 # as ExecStart
-		tap_check "gvmctl@pkg.service's ExecStop: $STOP" $STOP
+		tap_check "systemctl stop gvmctl@pkg (its gvmctl leave)" \
+			sd stop gvmctl@pkg
 		tap_check "domain $D gone" \
 			sh -c "! gvmctl status --domain $D >/dev/null 2>&1"
+		tap_check "gvmctl@pkg.service: inactive, result success" \
+			sd_stopped gvmctl@pkg
+		tap_check "gvmctl@nosuch.service (no config) fails to start" \
+			sd_fails start gvmctl@nosuch
+		tap_check "gvmctl@nosuch.service: failed, gvmctl's exit code 1" \
+			sd_is gvmctl@nosuch ExecMainStatus 1
+		kill -9 "$SD"
+		{ wait $UNSHARE; } 2>/dev/null
 		tap_check "modprobe -r giantvm-kvm" /sbin/modprobe -r giantvm-kvm
 		# giantvm-kselftests as a user runs them: the script loads
 		# the module with modprobe and unloads it after.
