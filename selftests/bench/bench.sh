@@ -45,6 +45,9 @@ for w in ("private", "migratory", "producer-consumer", "random"):
     add(f"copyset_total_bytes_per_page_{w}_10240",
         r["copyset_total_bytes_per_page"], "bytes")
 add("copyset_resident_bytes_per_page", 16, "bytes")
+fail = pick(nodes=N, workload="failure", preset="loopback")
+add("failure_msgs_10240", fail["failure_msgs"], "msgs")
+add("failure_settle_us_10240", fail["failure_settle_us"], "us")
 
 # The kernel engine's rows, measured in a VM by selftests/kernel/bench_region.
 kernel = [json.loads(l.split("GVM-BENCH ", 1)[1])

@@ -41,6 +41,8 @@ struct row {
 	u64 ext_peak;			/* out-of-line copyset bytes */
 	u64 pages;
 	u32 split;			/* inv_split used */
+	bool failure;			/* a failure row: the fields below */
+	struct sim_failure fail;
 };
 
 static struct row *rows;
@@ -197,6 +199,45 @@ static void w_random(u32 n, const struct sim_preset *p)
 	sim_destroy(&s);
 }
 
+static void die(const char *w, u32 n, const char *what, int ret)
+{
+	fprintf(stderr, "gvm-sim: %s at %u nodes: %s: %d\n", w, n, what, ret);
+	exit(1);
+}
+
+/*
+ * Node f = n / 2 fails. Before, it owns page 0 (it wrote it) and is the
+ * home of page f, which node 0 owns and node 1 has read. Its failure
+ * moves page f's directory to node f + 1 (node 0 announces the page to
+ * it; every survivor reports it has announced all), and page 0 is lost.
+ * After, a read of page f is served and a read of page 0 fails loudly.
+ */
+static void w_failure(u32 n, const struct sim_preset *p)
+{
+	struct row *r = row_new(n, "failure", 0, p->name, n);
+	struct row before = { .nodes = n, .workload = "failure" };
+	u32 f = n / 2, reader = n - 1;
+	struct sim_fault out;
+	struct sim s;
+	int ret;
+
+	sim_start(&s, n, n, p);
+	access_or_die(&s, &before, f, 0, true);
+	access_or_die(&s, &before, 1, f, false);
+	ret = sim_fail(&s, f, &r->fail);
+	if (ret)
+		die("failure", n, "node failure", ret);
+	r->failure = true;
+	if (gvm_ivy_home(&s.ivy[reader], f) != f + 1)
+		die("failure", n, "page's home did not move on", -EPROTO);
+	access_or_die(&s, r, reader, f, false);
+	ret = sim_access(&s, reader, 0, false, &out);
+	if (ret != -EHOSTDOWN)
+		die("failure", n, "read of a page the failed node owned",
+		    ret ? ret : -EPROTO);
+	sim_destroy(&s);
+}
+
 /*
  * The tree's shape is a domain setting (inv_split): pick the best for the
  * preset by invalidating 10,239 sharers with each candidate.
@@ -234,6 +275,8 @@ static void run_all(const struct sim_preset *p, bool quick)
 		w_producer_consumer(n, p);
 		if (!quick)
 			w_random(n, p);
+		if (n >= 4)
+			w_failure(n, p);
 		for (k = 0; k < ARRAY_SIZE(sharer_counts); k++)
 			if (sharer_counts[k] < n)
 				w_read_shared(n, sharer_counts[k], p);
@@ -329,6 +372,11 @@ static int write_json(const char *path)
 			 sizeof(struct gvm_copyset), true);
 		json_num(f, "copyset_ext_bytes_total", r->ext_peak, true);
 		json_num(f, "copyset_total_bytes_per_page", total_per_page(r), true);
+		json_num(f, "failure_msgs", r->fail.msgs, r->failure);
+		json_num(f, "failure_announces", r->fail.announces, r->failure);
+		json_num(f, "failure_rehome_done", r->fail.rehome_done,
+			 r->failure);
+		json_num(f, "failure_settle_us", r->fail.settle_us, r->failure);
 		fprintf(f, "}%s\n", i + 1 < nrows ? "," : "");
 	}
 	fprintf(f, "]}\n");
@@ -439,6 +487,34 @@ static void print_invalidation(void)
 	}
 }
 
+/*
+ * A member's failure: what the survivors send (each reports to the failed
+ * home's successor that it has announced the pages it owns there) and how
+ * long until they are done, then a read of a rehomed page.
+ */
+static void print_failure(void)
+{
+	size_t i;
+
+	printf("\nfailure of one member (page 0 its own, one page homed at it): messages\n"
+	       "until quiet (ANNOUNCE, REHOME_DONE), us until quiet, then a read of the\n"
+	       "rehomed page\n");
+	printf("%-10s %6s | %8s %8s %8s | %10s | %5s %8s\n", "preset", "nodes",
+	       "msgs", "announce", "done", "settle us", "hops", "read us");
+	for (i = 0; i < nrows; i++) {
+		const struct row *r = &rows[i];
+
+		if (!r->failure)
+			continue;
+		printf("%-10s %6u | %8llu %8llu %8llu | %10.1f | %5u %8.1f\n",
+		       r->preset, r->nodes, (unsigned long long)r->fail.msgs,
+		       (unsigned long long)r->fail.announces,
+		       (unsigned long long)r->fail.rehome_done,
+		       r->fail.settle_us, r->read_hops,
+		       avg(r->read_lat, r->read_faults));
+	}
+}
+
 /* The targets from README "Benchmarks"; returns the number missed. */
 static int check_targets(void)
 {
@@ -460,6 +536,13 @@ static int check_targets(void)
 		if (low && r->nodes == 10240 && total_per_page(r) > 16) {
 			printf("MISSED: %u nodes %s: copyset %.1f bytes/page\n",
 			       r->nodes, r->workload, total_per_page(r));
+			missed++;
+		}
+		/* One report per survivor, and the pages it announces. */
+		if (r->failure &&
+		    r->fail.msgs > r->nodes - 2 + r->fail.announces) {
+			printf("MISSED: %u nodes: a failure takes %llu messages\n",
+			       r->nodes, (unsigned long long)r->fail.msgs);
 			missed++;
 		}
 	}
@@ -491,6 +574,7 @@ static int check_targets(void)
 		missed++;
 	}
 	printf("targets: copyset <= 16 B/page at low sharing; read fault <= 3 hops;\n"
+	       "  a failure: one message per survivor but one, and its announcements;\n"
 	       "  loopback: 10239 sharers take %.2fx one (4x asked; the model's optimum tree: %.2fx);\n"
 	       "  every preset's tree within 15%% of the model's optimum: %s\n",
 	       all->write_lat / one->write_lat,
@@ -578,6 +662,7 @@ int main(int argc, char **argv)
 		if (!only || !strcmp(only, presets[p].name))
 			print_table(p);
 	print_invalidation();
+	print_failure();
 	if (json && write_json(json))
 		return 2;
 	if (json)

@@ -168,8 +168,9 @@ int sim_init(struct sim *s, u32 nodes, u64 npages,
 	s->scratch = calloc(GVM_IVY_SCRATCH_RANGES, sizeof(*s->scratch));
 	s->cpu_free = calloc(nodes, sizeof(double));
 	s->link_free = calloc(nodes, sizeof(double));
+	s->down = calloc(nodes, sizeof(bool));
 	if (!s->ivy || !s->mem || !s->members || !s->scratch ||
-	    !s->cpu_free || !s->link_free)
+	    !s->cpu_free || !s->link_free || !s->down)
 		return -ENOMEM;
 	for (i = 0; i < nodes; i++)
 		s->members[i] = i;
@@ -204,6 +205,7 @@ void sim_destroy(struct sim *s)
 	free(s->scratch);
 	free(s->cpu_free);
 	free(s->link_free);
+	free(s->down);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -236,6 +238,10 @@ static int sim_run(struct sim *s)
 
 	while (s->nheap && !ret) {
 		ev_pop(s, &e);
+		if (s->down[e.node]) {
+			free(e.msg.ranges);
+			continue;
+		}
 		start = e.time > s->cpu_free[e.node] ? e.time :
 			s->cpu_free[e.node];
 		if (e.kind == SIM_EV_MSG && e.msg.src != e.node)
@@ -255,22 +261,66 @@ static int sim_run(struct sim *s)
 	return ret ? ret : (sim_errors ? -ENOMEM : 0);
 }
 
-/* One access by @node, run to quiescence; *f says what it cost. */
-int sim_access(struct sim *s, u32 node, u64 pfn, bool write,
-	       struct sim_fault *f)
+/* When the cluster is quiet: every node's CPU and link are free. */
+static double sim_quiet_time(const struct sim *s)
 {
 	double now = 0;
-	u64 before = sim_msgs_sent(s);
 	u32 i;
-	int r;
 
-	/* Accesses run one at a time, on a quiet cluster. */
 	for (i = 0; i < s->nodes; i++) {
 		if (s->cpu_free[i] > now)
 			now = s->cpu_free[i];
 		if (s->link_free[i] > now)
 			now = s->link_free[i];
 	}
+	return now;
+}
+
+/*
+ * @node fails on a quiet cluster: every survivor hears of it at once (as
+ * from membership) and the cluster runs until quiet again.
+ */
+int sim_fail(struct sim *s, u32 node, struct sim_failure *f)
+{
+	double now = sim_quiet_time(s);
+	u64 before = sim_msgs_sent(s);
+	u64 ann = s->stats.sent[GVM_MSG_ANNOUNCE];
+	u64 done = s->stats.sent[GVM_MSG_REHOME_DONE];
+	u32 i;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	s->down[node] = true;
+	for (i = 0; i < s->nodes; i++) {
+		if (s->down[i])
+			continue;
+		s->cur_node = i;
+		s->cur_time = now;
+		s->cur_hops = 0;
+		r = gvm_ivy_node_down(&s->ivy[i], node);
+		if (r)
+			return r;
+		s->cpu_free[i] = s->cur_time;
+	}
+	r = sim_run(s);
+	if (r)
+		return r;
+	f->settle_us = sim_quiet_time(s) - now;
+	f->msgs = sim_msgs_sent(s) - before;
+	f->announces = s->stats.sent[GVM_MSG_ANNOUNCE] - ann;
+	f->rehome_done = s->stats.sent[GVM_MSG_REHOME_DONE] - done;
+	return 0;
+}
+
+/* One access by @node, run to quiescence; *f says what it cost. */
+int sim_access(struct sim *s, u32 node, u64 pfn, bool write,
+	       struct sim_fault *f)
+{
+	/* Accesses run one at a time, on a quiet cluster. */
+	double now = sim_quiet_time(s);
+	u64 before = sim_msgs_sent(s);
+	int r;
+
 	memset(f, 0, sizeof(*f));
 	f->write = write;
 	s->cur_node = node;

@@ -37,6 +37,7 @@ struct sim {
 	struct gvm_ivy_stats stats;
 	double *cpu_free;		/* per node: CPU busy until (us) */
 	double *link_free;		/* per node: link busy until (us) */
+	bool *down;			/* per node: failed, hears nothing */
 
 	/* event queue: a binary heap ordered by (time, seq) */
 	struct sim_event *heap;
@@ -87,6 +88,15 @@ int sim_init(struct sim *s, u32 nodes, u64 npages,
 void sim_destroy(struct sim *s);
 int sim_access(struct sim *s, u32 node, u64 pfn, bool write,
 	       struct sim_fault *f);
+
+/* What a node's failure cost, as measured by sim_fail(). */
+struct sim_failure {
+	double settle_us;	/* until the last survivor's work is done */
+	u64 msgs;		/* messages between survivors until quiet */
+	u64 announces, rehome_done;
+};
+
+int sim_fail(struct sim *s, u32 node, struct sim_failure *f);
 u64 sim_msgs_sent(const struct sim *s);
 u64 sim_copyset_ext_bytes(const struct sim *s);
 
