@@ -937,6 +937,11 @@ static void gvm_region_free(struct gvm_region *r)
 #define GVM_HANDOFF_WINDOW	256
 /* Takers tried per page before it is given up as lost. */
 #define GVM_HANDOFF_TRIES	3
+/*
+ * Pages looked at per hold of r->lock to fill a window: a large region of
+ * which we hold few pages is not scanned whole while frames wait.
+ */
+#define GVM_HANDOFF_SCAN	1024
 
 struct gvm_handoff {
 	u64 pfn[GVM_HANDOFF_WINDOW];
@@ -1160,6 +1165,7 @@ static void gvm_region_handoff(struct gvm_region *r)
 	struct gvm_domain *d = r->domain;
 	unsigned long start = jiffies;
 	struct gvm_handoff *h;
+	unsigned int n = 0;
 	u64 pfn = 0;
 	u32 i;
 
@@ -1185,21 +1191,23 @@ static void gvm_region_handoff(struct gvm_region *r)
 		goto out;
 	}
 	while (pfn < r->npages) {
-		unsigned int n = 0;
+		u64 end = min_t(u64, r->npages, pfn + GVM_HANDOFF_SCAN);
 
 		mutex_lock(&r->lock);
-		for (; pfn < r->npages && n < GVM_HANDOFF_WINDOW; pfn++) {
+		for (; pfn < end && n < GVM_HANDOFF_WINDOW; pfn++) {
 			if (gvm_region_holds(r, pfn)) {
 				h->pfn[n] = pfn;
 				h->asked[n] = false;
 				h->tries[n++] = 0;
 			}
-			if (!(pfn & 4095))
-				cond_resched();
 		}
 		gvm_region_unlock(r);
-		if (n)
+		/* A page taken from us meanwhile is skipped there. */
+		if (n && (n == GVM_HANDOFF_WINDOW || pfn == r->npages)) {
 			gvm_handoff_window(r, h, n);
+			n = 0;
+		}
+		cond_resched();
 	}
 	if (h->lost)
 		pr_warn("giantvm: domain %u region %u: %llu pages lost: no member took them\n",
