@@ -65,14 +65,11 @@ static void ivy_rehome_complete(struct gvm_ivy *ivy, struct gvm_ivy_rehome *rh)
 
 	/* Inherited pages were made present (a chunk not there is not). */
 	for (c = 0; c < total; c++) {
-		struct gvm_ivy_page *pages = ivy->chunks[c];
+		ivy_for_each_chunk_page(ivy, c, off, pfn) {
+			struct gvm_ivy_page *pg = &ivy->chunks[c][off];
 
-		for (off = 0; pages && off < ivy_chunk_pages(ivy); off++) {
-			pfn = ivy_chunk_pfn(ivy, c, off);
-			if (pfn >= ivy->cfg.npages)
-				break;
-			if ((pages[off].dir & GVM_DIR_UNKNOWN) &&
-			    pages[off].dir_owner == rh->failed)
+			if ((pg->dir & GVM_DIR_UNKNOWN) &&
+			    pg->dir_owner == rh->failed)
 				ivy_dir_lost(ivy, pfn);
 		}
 	}
@@ -281,16 +278,10 @@ static void ivy_pages_node_down(struct gvm_ivy *ivy, u32 failed)
 		u32 new_home = ivy_walk_home(ivy, &now, slot);
 
 		for (c = (u64)slot * ivy->slot_chunks;
-		     c < (u64)(slot + 1) * ivy->slot_chunks; c++) {
-			for (off = 0; ivy->chunks[c] &&
-			     off < ivy_chunk_pages(ivy); off++) {
-				pfn = ivy_chunk_pfn(ivy, c, off);
-				if (pfn >= ivy->cfg.npages)
-					break;
+		     c < (u64)(slot + 1) * ivy->slot_chunks; c++)
+			ivy_for_each_chunk_page(ivy, c, off, pfn)
 				ivy_page_node_down(ivy, pfn, failed, old_home,
 						   new_home);
-			}
-		}
 	}
 }
 

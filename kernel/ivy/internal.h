@@ -34,13 +34,23 @@ static inline u64 ivy_chunk_of(const struct gvm_ivy *ivy, u64 pfn, u32 *off)
 	return (u64)slot * ivy->slot_chunks + (j >> ivy->chunk_shift);
 }
 
-/* The page at @off of chunk @c; past the region in a slot's last chunk. */
-static inline u64 ivy_chunk_pfn(const struct gvm_ivy *ivy, u64 c, u32 off)
+/* The first page of chunk @c. */
+static inline u64 ivy_chunk_pfn(const struct gvm_ivy *ivy, u64 c)
 {
 	u64 slot = c / ivy->slot_chunks, j = c % ivy->slot_chunks;
 
-	return slot + ((j << ivy->chunk_shift) | off) * ivy->cfg.nmembers;
+	return slot + (j << ivy->chunk_shift) * ivy->cfg.nmembers;
 }
+
+/*
+ * Each page of chunk @c in the region (a slot's last chunk may run past
+ * it), at @off in the chunk, when the chunk is there.
+ */
+#define ivy_for_each_chunk_page(ivy, c, off, pfn)			\
+	for ((off) = 0, (pfn) = ivy_chunk_pfn(ivy, c);			\
+	     (ivy)->chunks[c] && (off) < ivy_chunk_pages(ivy) &&	\
+	     (pfn) < (ivy)->cfg.npages;					\
+	     (off)++, (pfn) += (ivy)->cfg.nmembers)
 
 /* The state of @pfn, or NULL while it is as it started (no chunk). */
 static inline struct gvm_ivy_page *ivy_page_if(struct gvm_ivy *ivy, u64 pfn)
