@@ -78,9 +78,9 @@ static const struct gvm_ivy_ops ops = {
 	.chunk_alloc = b_chunk_alloc, .chunk_free = b_chunk_free,
 };
 
+/* The failure row's engine: what it sends is not measured. */
 static void quiet(void *priv, const struct gvm_ivy_action *a)
 {
-	calls += a->type == GVM_ACT_SEND;
 }
 
 static const struct gvm_ivy_ops quiet_ops = {
